@@ -1,0 +1,39 @@
+/** Every error -> exit code mapping of the CLI lives here. */
+import { z } from 'zod';
+
+export const ExitCode = {
+  /** Every selected run has intact results. */
+  ok: 0,
+  /** The campaign ran, but some runs failed or were lost. */
+  runsFailed: 1,
+  /** Bad input: nothing was started. */
+  usage: 2,
+  /** Internal or environment failure (disk full, broken state directory). */
+  internal: 3,
+  /** Stopped by SIGINT/SIGTERM; `inet-swarm run` again resumes. */
+  interrupted: 130,
+} as const;
+
+const INPUT_ERRORS = new Set([
+  'CampaignInputError',
+  'SimulationQueryError',
+  'CampaignLockedError',
+  'ZodError',
+]);
+
+/** Prints an error the way a user needs it and returns the exit code. */
+export function reportError(error: unknown, stderr: NodeJS.WritableStream): number {
+  if (error instanceof z.ZodError) {
+    stderr.write(
+      `inet-swarm: invalid options:\n${error.issues.map((i) => `  ${i.path.join('.') || 'option'}: ${i.message}`).join('\n')}\n`,
+    );
+    return ExitCode.usage;
+  }
+  const name = error instanceof Error ? error.name : '';
+  const message = error instanceof Error ? error.message : String(error);
+  stderr.write(`inet-swarm: ${message}\n`);
+  if (INPUT_ERRORS.has(name)) return ExitCode.usage;
+  if (error instanceof Error && error.stack !== undefined && process.env.INET_SWARM_DEBUG)
+    stderr.write(`${error.stack}\n`);
+  return ExitCode.internal;
+}

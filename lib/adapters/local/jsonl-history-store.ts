@@ -1,0 +1,32 @@
+import type { RuntimeSample } from '../../core/runtime-history.js';
+import { runtimeSampleSchema } from '../../core/schemas.js';
+import type { HistoryStore } from '../../ports/history-store.js';
+import { JsonlFile } from './jsonl-file.js';
+
+/** Run durations of every campaign run in this project, as `<state>/history.jsonl`. */
+export class JsonlHistoryStore implements HistoryStore {
+  private readonly file: JsonlFile<RuntimeSample>;
+
+  constructor(file: string) {
+    this.file = new JsonlFile(
+      file,
+      (value) => {
+        const parsed = runtimeSampleSchema.safeParse(value);
+        return parsed.success ? parsed.data : null;
+      },
+      false,
+    );
+  }
+
+  load(): Promise<RuntimeSample[]> {
+    return this.file.readAll();
+  }
+
+  append(samples: readonly RuntimeSample[]): Promise<void> {
+    return this.file.append(samples);
+  }
+
+  close(): Promise<void> {
+    return this.file.close();
+  }
+}

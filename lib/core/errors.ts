@@ -1,0 +1,32 @@
+/**
+ * Typed errors. `name` is a string literal rather than the class name because minifiers rename classes
+ * and the name is the contract with the CLI's exit-code mapping (and later with Step Functions'
+ * `ErrorEquals`).
+ */
+
+/** Something the user gave us is wrong; nothing was started. Exit code 2. */
+export class CampaignInputError extends Error {
+  override readonly name = 'CampaignInputError';
+}
+
+/** The simulation program refused a query (unknown config, bad filter...). Carries its own `<!>` text. */
+export class SimulationQueryError extends Error {
+  override readonly name = 'SimulationQueryError';
+  constructor(
+    message: string,
+    readonly programMessages: readonly string[],
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** Another inet-swarm process is running the same campaign in the same state directory. */
+export class CampaignLockedError extends Error {
+  override readonly name = 'CampaignLockedError';
+}
+
+/** The state directory holds something we cannot read back (a manifest written by a newer version...). */
+export class StateCorruptError extends Error {
+  override readonly name = 'StateCorruptError';
+}

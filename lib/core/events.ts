@@ -1,0 +1,48 @@
+/** Progress events of a campaign, in the order they happen. Rendered by the CLI; `--json` prints them. */
+import type { RunRecord } from './campaign.js';
+
+export interface CampaignCounts {
+  /** Runs selected by the plan. */
+  readonly total: number;
+  /** Skipped because earlier results are present and intact. */
+  readonly reused: number;
+  readonly ok: number;
+  readonly failed: number;
+  readonly lost: number;
+  readonly interrupted: number;
+  readonly running: number;
+}
+
+export type CampaignEvent =
+  | {
+      readonly type: 'campaign-started';
+      readonly campaignId: string;
+      readonly configName: string;
+      readonly resultDir: string;
+      readonly total: number;
+      readonly toRun: number;
+      /** Why runs are (re)run: `new`, `failed`, `missing-file`, `stale`... -> count. */
+      readonly reasons: Readonly<Record<string, number>>;
+      readonly jobs: number;
+    }
+  | {
+      readonly type: 'process-started';
+      readonly runNumbers: readonly number[];
+      readonly argv: readonly string[];
+    }
+  | {
+      readonly type: 'run-finished';
+      readonly record: RunRecord;
+      readonly counts: CampaignCounts;
+      /** Expected time to completion in ms, or null before anything is known. */
+      readonly etaMs: number | null;
+    }
+  | {
+      readonly type: 'run-retry';
+      readonly runNumber: number;
+      readonly attempt: number;
+      readonly reason: string;
+      readonly delayMs: number;
+    }
+  | { readonly type: 'campaign-stopping'; readonly reason: string }
+  | { readonly type: 'campaign-finished'; readonly counts: CampaignCounts; readonly elapsedMs: number };

@@ -1,0 +1,188 @@
+/**
+ * The local backend: plans with the program's own queries, resumes from the manifest, and runs the
+ * campaign on this machine's cores. This is the composition root that wires the core steps to the
+ * local adapters; the swarm and aws backends wire the same steps to theirs.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { CampaignPlan } from '../core/campaign.js';
+import { executeCampaign, type CampaignOutcome } from '../core/execute-campaign.js';
+import { planCampaign } from '../core/plan.js';
+import { decideResume, type ResumeDecision } from '../core/resume.js';
+import { RuntimeEstimator } from '../core/runtime-history.js';
+import { readInvocation } from '../core/simulation-args.js';
+import { CampaignLock } from '../adapters/local/campaign-lock.js';
+import { FileResultStore } from '../adapters/local/file-result-store.js';
+import { JsonlFile } from '../adapters/local/jsonl-file.js';
+import { JsonlHistoryStore } from '../adapters/local/jsonl-history-store.js';
+import { JsonlManifestStore } from '../adapters/local/jsonl-manifest-store.js';
+import { checkWorkingDir, ensureWritableDir, resolveProgram } from '../adapters/local/preflight.js';
+import { ProcessRunExecutor } from '../adapters/local/process-run-executor.js';
+import { ProcessSimulationProgram } from '../adapters/local/process-simulation-program.js';
+import { collectProvenance, type Provenance } from '../adapters/local/provenance.js';
+import { StateDir } from '../adapters/local/state-dir.js';
+import type { CampaignObserver } from '../ports/campaign-observer.js';
+
+export interface LocalCampaignOptions {
+  readonly program: string;
+  readonly args: readonly string[];
+  readonly workingDir: string;
+  readonly stateDir: string | null;
+  readonly jobs: number;
+  readonly maxBatchSize: number;
+  readonly runTimeoutMs: number | null;
+  readonly maxRetries: number;
+  readonly retryDelayMs: number;
+  readonly force: boolean;
+  /** Write the plan to this file instead of running. */
+  readonly exportFile: string | null;
+}
+
+export type LocalCampaignResult =
+  | { readonly kind: 'exported'; readonly plan: CampaignPlan; readonly file: string }
+  | {
+      readonly kind: 'ran';
+      readonly plan: CampaignPlan;
+      readonly decision: ResumeDecision;
+      readonly outcome: CampaignOutcome;
+      readonly manifestFile: string;
+    };
+
+/** A session: one invocation of `inet-swarm run` on a campaign, with its provenance. */
+interface SessionRecord {
+  readonly sessionId: string;
+  readonly startedAt: string;
+  readonly program: string;
+  readonly programPath: string;
+  readonly args: readonly string[];
+  readonly workingDir: string;
+  readonly resultDir: string;
+  readonly jobs: number;
+  readonly provenance: Provenance;
+}
+
+function readTextOrUndefined(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+export async function runLocalCampaign(
+  options: LocalCampaignOptions,
+  observer: CampaignObserver,
+  stop: AbortSignal,
+): Promise<LocalCampaignResult> {
+  const workingDir = path.resolve(options.workingDir);
+  await checkWorkingDir(workingDir);
+  const programPath = await resolveProgram(options.program, workingDir);
+  const program = new ProcessSimulationProgram(programPath, workingDir);
+  const plan = await planCampaign(
+    { program: options.program, args: options.args, workingDir },
+    {
+      program,
+      readFile: readTextOrUndefined,
+    },
+  );
+
+  if (options.exportFile !== null) {
+    const file = path.resolve(options.exportFile);
+    await writeFile(file, `${JSON.stringify(exportedPlan(plan), null, 2)}\n`, { flag: 'wx' }).catch(
+      (error: unknown) => {
+        throw new Error(`cannot write the plan to ${file}: ${(error as Error).message}`, { cause: error });
+      },
+    );
+    return { kind: 'exported', plan, file };
+  }
+
+  const state = new StateDir(options.stateDir ?? path.join(workingDir, '.inet-swarm'));
+  await state.ensure();
+  await ensureWritableDir(state.campaignDir(plan.campaignId), 'state directory');
+  const lock = await CampaignLock.acquire(state.lockFile(plan.campaignId));
+  const manifest = new JsonlManifestStore(state.manifestFile(plan.campaignId));
+  const history = new JsonlHistoryStore(state.historyFile());
+  try {
+    await ensureWritableDir(plan.resultDir, 'result directory');
+    const provenance = await collectProvenance({
+      programPath,
+      workingDir,
+      iniFiles: readInvocation(plan.args).iniFiles,
+      excluded: [plan.resultDir, state.root],
+      program,
+    });
+    const files = new FileResultStore(plan.resultDir, workingDir);
+    const decision = await decideResume(
+      plan.runs,
+      await manifest.load(),
+      provenance.fingerprint,
+      files,
+      options.force,
+    );
+    const sessionId = randomUUID();
+    const session: SessionRecord = {
+      sessionId,
+      startedAt: new Date().toISOString(),
+      program: options.program,
+      programPath,
+      args: plan.args,
+      workingDir,
+      resultDir: plan.resultDir,
+      jobs: options.jobs,
+      provenance,
+    };
+    const sessions = new JsonlFile<SessionRecord>(state.sessionsFile(plan.campaignId), () => null);
+    await sessions.append([session]);
+    await sessions.close();
+
+    const estimator = new RuntimeEstimator(plan.campaignId, plan.configName, await history.load());
+    const outcome = await executeCampaign(
+      plan,
+      decision.todo,
+      decision.reused.length,
+      decision.reasons,
+      estimator,
+      {
+        jobs: options.jobs,
+        maxBatchSize: options.maxBatchSize,
+        runTimeoutMs: options.runTimeoutMs,
+        maxRetries: options.maxRetries,
+        retryDelayMs: options.retryDelayMs,
+        sessionId,
+        fingerprint: provenance.fingerprint,
+      },
+      {
+        executor: new ProcessRunExecutor(programPath, workingDir, options.program),
+        files,
+        manifest,
+        history,
+        observer,
+        now: () => Date.now(),
+      },
+      stop,
+    );
+    return { kind: 'ran', plan, decision, outcome, manifestFile: state.manifestFile(plan.campaignId) };
+  } finally {
+    await manifest.close();
+    await history.close();
+    await lock.release();
+  }
+}
+
+/** The plan as `-e/--export` writes it: every process that would be started, in priority order. */
+function exportedPlan(plan: CampaignPlan) {
+  return {
+    campaignId: plan.campaignId,
+    program: plan.program,
+    workingDir: plan.workingDir,
+    resultDir: plan.resultDir,
+    configName: plan.configName,
+    runs: plan.runs.map((run) => ({
+      runNumber: run.runNumber,
+      description: run.description,
+      resultStem: run.resultStem,
+    })),
+  };
+}
