@@ -69,6 +69,9 @@ class PlainReporter implements Reporter {
       case 'campaign-stopping':
         out.write(`stopping: ${event.reason}\n`);
         break;
+      case 'notice':
+        out.write(`note: ${event.message}\n`);
+        break;
       case 'campaign-finished':
         break;
     }
@@ -125,6 +128,10 @@ class ProgressBarReporter implements Reporter {
         break;
       case 'campaign-stopping':
         this.bars.log(`stopping: ${event.reason}\n`);
+        break;
+      case 'notice':
+        if (this.bar === null) this.options.stdout.write(`note: ${event.message}\n`);
+        else this.bars.log(`note: ${event.message}\n`);
         break;
       case 'campaign-finished':
         this.close();

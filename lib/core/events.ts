@@ -45,4 +45,6 @@ export type CampaignEvent =
       readonly delayMs: number;
     }
   | { readonly type: 'campaign-stopping'; readonly reason: string }
+  /** Something the user should know that is not about one run (orphans reaped, source changed...). */
+  | { readonly type: 'notice'; readonly message: string }
   | { readonly type: 'campaign-finished'; readonly counts: CampaignCounts; readonly elapsedMs: number };

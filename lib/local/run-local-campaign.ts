@@ -12,13 +12,15 @@ import { executeCampaign, type CampaignOutcome } from '../core/execute-campaign.
 import { planCampaign } from '../core/plan.js';
 import { decideResume, type ResumeDecision } from '../core/resume.js';
 import { RuntimeEstimator } from '../core/runtime-history.js';
-import { readInvocation } from '../core/simulation-args.js';
+import { readInvocation, runArgs } from '../core/simulation-args.js';
+import { CampaignInputError } from '../core/errors.js';
 import { CampaignLock } from '../adapters/local/campaign-lock.js';
 import { FileResultStore } from '../adapters/local/file-result-store.js';
 import { JsonlFile } from '../adapters/local/jsonl-file.js';
 import { JsonlHistoryStore } from '../adapters/local/jsonl-history-store.js';
 import { JsonlManifestStore } from '../adapters/local/jsonl-manifest-store.js';
 import { checkWorkingDir, ensureWritableDir, resolveProgram } from '../adapters/local/preflight.js';
+import { ProcessRegistry } from '../adapters/local/process-registry.js';
 import { ProcessRunExecutor } from '../adapters/local/process-run-executor.js';
 import { ProcessSimulationProgram } from '../adapters/local/process-simulation-program.js';
 import { collectProvenance, type Provenance } from '../adapters/local/provenance.js';
@@ -90,9 +92,12 @@ export async function runLocalCampaign(
 
   if (options.exportFile !== null) {
     const file = path.resolve(options.exportFile);
+    // 'wx': an existing file is the user's and is never overwritten.
     await writeFile(file, `${JSON.stringify(exportedPlan(plan), null, 2)}\n`, { flag: 'wx' }).catch(
       (error: unknown) => {
-        throw new Error(`cannot write the plan to ${file}: ${(error as Error).message}`, { cause: error });
+        throw new CampaignInputError(`cannot write the plan to ${file}: ${(error as Error).message}`, {
+          cause: error,
+        });
       },
     );
     return { kind: 'exported', plan, file };
@@ -104,7 +109,15 @@ export async function runLocalCampaign(
   const lock = await CampaignLock.acquire(state.lockFile(plan.campaignId));
   const manifest = new JsonlManifestStore(state.manifestFile(plan.campaignId));
   const history = new JsonlHistoryStore(state.historyFile());
+  const registry = new ProcessRegistry(state.processesDir(plan.campaignId));
   try {
+    const orphans = await registry.reapOrphans();
+    if (orphans > 0) {
+      observer.notify({
+        type: 'notice',
+        message: `stopped ${orphans} simulation process(es) left running by an earlier session that was killed`,
+      });
+    }
     await ensureWritableDir(plan.resultDir, 'result directory');
     const provenance = await collectProvenance({
       programPath,
@@ -154,7 +167,7 @@ export async function runLocalCampaign(
         fingerprint: provenance.fingerprint,
       },
       {
-        executor: new ProcessRunExecutor(programPath, workingDir, options.program),
+        executor: new ProcessRunExecutor(programPath, workingDir, options.program, registry),
         files,
         manifest,
         history,
@@ -171,8 +184,9 @@ export async function runLocalCampaign(
   }
 }
 
-/** The plan as `-e/--export` writes it: every process that would be started, in priority order. */
+/** The plan as `-e/--export` writes it: every run with the argv that would run it on its own. */
 function exportedPlan(plan: CampaignPlan) {
+  const invocation = readInvocation(plan.args);
   return {
     campaignId: plan.campaignId,
     program: plan.program,
@@ -183,6 +197,7 @@ function exportedPlan(plan: CampaignPlan) {
       runNumber: run.runNumber,
       description: run.description,
       resultStem: run.resultStem,
+      argv: [plan.program, ...runArgs(invocation, [run.runNumber])],
     })),
   };
 }

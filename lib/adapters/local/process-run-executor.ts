@@ -51,6 +51,8 @@ export class ProcessRunExecutor implements RunExecutor {
     private readonly workingDir: string,
     /** argv[0] as the user wrote it, for records and messages. */
     private readonly programName: string = programPath,
+    /** Told about every process group while it runs, so that a later session can reap orphans. */
+    private readonly registry: { add(pid: number): void; remove(pid: number): void } | null = null,
   ) {}
 
   execute(request: ExecutionRequest, signal: AbortSignal): Promise<Execution> {
@@ -64,6 +66,7 @@ export class ProcessRunExecutor implements RunExecutor {
 
     return new Promise<Execution>((resolve) => {
       const finish = (exitCode: number | null, exitSignal: string | null, spawnError: string | null) => {
+        if (pid !== undefined) this.registry?.remove(pid);
         clearTimeout(timeoutTimer);
         clearTimeout(killTimer);
         clearInterval(memoryTimer);
@@ -89,6 +92,8 @@ export class ProcessRunExecutor implements RunExecutor {
         detached: true,
         stdio: ['ignore', 'pipe', 'pipe'],
       });
+      const pid = child.pid;
+      if (pid !== undefined) this.registry?.add(pid);
       child.stdout.setEncoding('utf8').on('data', (chunk: string) => stdout.add(chunk));
       child.stderr.setEncoding('utf8').on('data', (chunk: string) => stderr.add(chunk));
 

@@ -25,6 +25,10 @@ export class StateDir {
     return path.join(this.campaignDir(campaignId), 'sessions.jsonl');
   }
 
+  processesDir(campaignId: string): string {
+    return path.join(this.campaignDir(campaignId), 'processes');
+  }
+
   lockFile(campaignId: string): string {
     return path.join(this.campaignDir(campaignId), 'lock');
   }

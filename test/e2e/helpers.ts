@@ -1,0 +1,82 @@
+/** Helpers for end-to-end tests: a throw-away copy of the demo project and the built CLI. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { RunRecord } from '../../lib/core/campaign.js';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const cli = path.join(repoRoot, 'dist/cli/main.js');
+const demo = path.join(repoRoot, 'examples/demo');
+
+/** A fresh project directory holding the demo program and its omnetpp.ini. */
+export function demoProject(label = 'project'): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), `inet-swarm-e2e-${label}-`));
+  copyFileSync(path.join(demo, 'demo'), path.join(dir, 'demo'));
+  copyFileSync(path.join(demo, 'omnetpp.ini'), path.join(dir, 'omnetpp.ini'));
+  return dir;
+}
+
+export interface CliResult {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export function startCli(args: readonly string[], cwd: string): ChildProcess {
+  return spawn(process.execPath, [cli, ...args], {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+}
+
+export function collect(child: ChildProcess): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+  child.stderr?.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  return new Promise((resolve) =>
+    child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
+  );
+}
+
+export function inetSwarm(args: readonly string[], cwd: string): Promise<CliResult> {
+  return collect(startCli(args, cwd));
+}
+
+/** Every manifest record of the (single) campaign in the project's state directory, in write order. */
+export function manifestRecords(project: string): RunRecord[] {
+  const campaigns = path.join(project, '.inet-swarm', 'campaigns');
+  return readdirSync(campaigns).flatMap((id) =>
+    readFileSync(path.join(campaigns, id, 'manifest.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as RunRecord),
+  );
+}
+
+/** Result file contents with the lines that legitimately differ between two executions removed. */
+export function normalisedResult(file: string): string {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => !/^(run |attr (datetime|datetimef|processid) |file )/.test(line))
+    .join('\n');
+}
+
+export function resultFiles(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((name) => /\.(sca|vec|vci|out)$/.test(name))
+    .sort();
+}
+
+/** Waits until `predicate` holds, polling; for states only visible on disk. */
+export async function waitFor(predicate: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
