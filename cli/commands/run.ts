@@ -46,7 +46,7 @@ export async function runCommand(
   rawOptions: RunOptions,
 ): Promise<number> {
   const options = runOptionsSchema.parse(rawOptions);
-  const reporter = createReporter({
+  const reporter = await createReporter({
     json: options.json,
     verbose: options.verbose,
     workingDir: options.directory,

@@ -1,4 +1,6 @@
-/** Small formatting helpers shared by the reporters. */
+/** Formatting helpers shared by the reporters. */
+import type { RunRecord } from '../../lib/core/campaign.js';
+import type { CampaignEvent } from '../../lib/core/events.js';
 
 export function formatDuration(ms: number): string {
   const seconds = Math.round(ms / 1000);
@@ -12,4 +14,21 @@ export function formatDuration(ms: number): string {
 /** Whether to use colour: only on a TTY, never with NO_COLOR (https://no-color.org). */
 export function useColour(stream: NodeJS.WriteStream): boolean {
   return stream.isTTY && !process.env.NO_COLOR;
+}
+
+export function describeRun(record: RunRecord): string {
+  return `run ${record.runNumber} (${record.description})`;
+}
+
+export function startLine(event: Extract<CampaignEvent, { type: 'campaign-started' }>): string {
+  const reused = event.total - event.toRun;
+  const why = Object.entries(event.reasons)
+    .map(([reason, count]) => `${count} ${reason}`)
+    .join(', ');
+  const resume = reused > 0 ? `; ${reused} already done, kept` : '';
+  return `${event.configName}: ${event.total} runs selected${resume}; running ${event.toRun}${why ? ` (${why})` : ''} on ${event.jobs} jobs\n`;
+}
+
+export function shellQuote(arg: string): string {
+  return /^[A-Za-z0-9_./=:,+-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }

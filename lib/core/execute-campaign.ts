@@ -147,7 +147,8 @@ export async function executeCampaign(
     deps.observer.notify({ type: 'run-finished', record, counts: { ...counts }, etaMs: etaMs() });
   };
 
-  const runUnit = async (unit: RunSpec[]) => {
+  /** Starts the unit's process; resolves when the process has ended (its slot is free again). */
+  const startUnit = (unit: RunSpec[]): Promise<Execution> => {
     for (const run of unit) attempts.set(run.runNumber, (attempts.get(run.runNumber) ?? 0) + 1);
     const args = runArgs(
       invocation,
@@ -159,20 +160,32 @@ export async function executeCampaign(
       runNumbers: unit.map((r) => r.runNumber),
       argv: [plan.program, ...args],
     });
-    const execution = await deps.executor.execute({ args, timeoutMs }, stop);
+    return deps.executor.execute({ args, timeoutMs }, stop);
+  };
+
+  /**
+   * Batch-mates the program never started (it stops a batch at the first error) go back to the front
+   * of the queue at once, before the freed slot takes new work.
+   */
+  const requeueSkipped = (unit: RunSpec[], execution: Execution): RunSpec[] => {
+    if (unit.length === 1 || execution.spawnError !== null) return unit;
     const announced = startedRunsInBatch(execution.stdout);
-    const skipped: RunSpec[] = [];
-    for (const run of unit) {
+    const skipped = unit.filter((run) => positionOf(run.runNumber, unit.length, announced) === 'not-started');
+    for (const run of skipped) attempts.set(run.runNumber, (attempts.get(run.runNumber) ?? 1) - 1);
+    if (skipped.length > 0 && !stopping) queue.requeueFront(skipped);
+    return unit.filter((run) => !skipped.includes(run));
+  };
+
+  /** Classifies, checksums and records the started runs of an ended process, off the slot's critical path. */
+  const settleUnit = async (unit: RunSpec[], started: RunSpec[], execution: Execution) => {
+    const announced = startedRunsInBatch(execution.stdout);
+    for (const run of started) {
       const position = positionOf(run.runNumber, unit.length, announced);
       const outText = await deps.files.readOutput(run.resultStem, execution.startedAt);
       const output = parseCmdenvOutput(outText ?? (unit.length === 1 ? execution.stdout : ''));
       const hasOutput = outText !== null || (unit.length === 1 && execution.stdout !== '');
       const verdict = classifyRun(execution, hasOutput ? output : null, position);
-      if (verdict.status === 'skipped') {
-        attempts.set(run.runNumber, (attempts.get(run.runNumber) ?? 1) - 1);
-        skipped.push(run);
-        continue;
-      }
+      if (verdict.status === 'skipped') continue; // requeued by requeueSkipped already
       const files = await deps.files.collect(run.resultStem, execution.startedAt);
       const record = buildRecord(run, execution, unit.length, {
         status: verdict.status,
@@ -191,7 +204,6 @@ export async function executeCampaign(
       });
       await finish(record, run);
     }
-    if (skipped.length > 0 && !stopping) queue.requeueFront(skipped);
   };
 
   deps.observer.notify({
@@ -207,24 +219,43 @@ export async function executeCampaign(
 
   // Held in an object: TypeScript does not see assignments made in the callbacks below.
   const fatal: { error: Error | null } = { error: null };
-  while (!stopping || inFlight > 0) {
-    while (!stopping && fatal.error === null && inFlight < options.jobs && queue.size > 0) {
+  const onFatal = (error: unknown) => {
+    // A broken store or executor must stop the campaign, not be mistaken for a run failure.
+    fatal.error ??= error instanceof Error ? error : new Error(String(error));
+    onStop();
+  };
+  let settling = 0;
+  for (;;) {
+    while (!stopping && inFlight < options.jobs && queue.size > 0) {
       const unit = queue.take();
       inFlight += 1;
       counts.running += unit.length;
-      runUnit(unit)
-        .catch((error: unknown) => {
-          // A broken store or executor must stop the campaign, not be mistaken for a run failure.
-          fatal.error ??= error instanceof Error ? error : new Error(String(error));
-          stopping = true;
+      settling += 1;
+      let slotFreed = false;
+      const freeSlot = () => {
+        if (slotFreed) return;
+        slotFreed = true;
+        inFlight -= 1;
+        counts.running -= unit.length;
+        wakeup.wake();
+      };
+      startUnit(unit)
+        .then((execution) => {
+          // The slot is free as soon as the process has ended: the next run starts while this one's
+          // result files are checksummed and recorded.
+          const started = requeueSkipped(unit, execution);
+          freeSlot();
+          return settleUnit(unit, started, execution);
         })
+        .catch(onFatal)
         .finally(() => {
-          inFlight -= 1;
-          counts.running -= unit.length;
+          freeSlot();
+          settling -= 1;
           wakeup.wake();
         });
     }
-    if (inFlight === 0 && (stopping || (queue.size === 0 && retryTimers.size === 0))) break;
+    const idle = inFlight === 0 && settling === 0;
+    if (idle && (stopping || (queue.size === 0 && retryTimers.size === 0))) break;
     await wakeup.wait();
   }
   stop.removeEventListener('abort', onStop);

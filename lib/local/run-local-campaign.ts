@@ -103,6 +103,7 @@ export async function runLocalCampaign(
     return { kind: 'exported', plan, file };
   }
 
+  await ensureWritableDir(plan.resultDir, 'result directory');
   const state = new StateDir(options.stateDir ?? path.join(workingDir, '.inet-swarm'));
   await state.ensure();
   await ensureWritableDir(state.campaignDir(plan.campaignId), 'state directory');
@@ -118,22 +119,19 @@ export async function runLocalCampaign(
         message: `stopped ${orphans} simulation process(es) left running by an earlier session that was killed`,
       });
     }
-    await ensureWritableDir(plan.resultDir, 'result directory');
-    const provenance = await collectProvenance({
-      programPath,
-      workingDir,
-      iniFiles: readInvocation(plan.args).iniFiles,
-      excluded: [plan.resultDir, state.root],
-      program,
-    });
     const files = new FileResultStore(plan.resultDir, workingDir);
-    const decision = await decideResume(
-      plan.runs,
-      await manifest.load(),
-      provenance.fingerprint,
-      files,
-      options.force,
-    );
+    const [provenance, records, samples] = await Promise.all([
+      collectProvenance({
+        programPath,
+        workingDir,
+        iniFiles: readInvocation(plan.args).iniFiles,
+        excluded: [plan.resultDir, state.root],
+        program,
+      }),
+      manifest.load(),
+      history.load(),
+    ]);
+    const decision = await decideResume(plan.runs, records, provenance.fingerprint, files, options.force);
     const sessionId = randomUUID();
     const session: SessionRecord = {
       sessionId,
@@ -150,7 +148,7 @@ export async function runLocalCampaign(
     await sessions.append([session]);
     await sessions.close();
 
-    const estimator = new RuntimeEstimator(plan.campaignId, plan.configName, await history.load());
+    const estimator = new RuntimeEstimator(plan.campaignId, plan.configName, samples);
     const outcome = await executeCampaign(
       plan,
       decision.todo,

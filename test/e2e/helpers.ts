@@ -1,6 +1,6 @@
 /** Helpers for end-to-end tests: a throw-away copy of the demo project and the built CLI. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,15 +47,21 @@ export function inetSwarm(args: readonly string[], cwd: string): Promise<CliResu
   return collect(startCli(args, cwd));
 }
 
-/** Every manifest record of the (single) campaign in the project's state directory, in write order. */
+/**
+ * Every manifest record of the campaigns in the project's state directory, in write order; none
+ * before the first is written. A line still being written by a live session is left out.
+ */
 export function manifestRecords(project: string): RunRecord[] {
   const campaigns = path.join(project, '.inet-swarm', 'campaigns');
-  return readdirSync(campaigns).flatMap((id) =>
-    readFileSync(path.join(campaigns, id, 'manifest.jsonl'), 'utf8')
+  if (!existsSync(campaigns)) return [];
+  return readdirSync(campaigns).flatMap((id) => {
+    const file = path.join(campaigns, id, 'manifest.jsonl');
+    if (!existsSync(file)) return [];
+    return readFileSync(file, 'utf8')
       .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as RunRecord),
-  );
+      .filter((line) => line.endsWith('}'))
+      .map((line) => JSON.parse(line) as RunRecord);
+  });
 }
 
 /** Result file contents with the lines that legitimately differ between two executions removed. */

@@ -43,7 +43,7 @@ describe('infrastructure failures', () => {
         'Quick',
         '-r',
         '0',
-        '--sim-time-limit=1000000000s',
+        '--sim-time-limit=9000000s',
       ],
       project,
     );

@@ -158,13 +158,7 @@ describe('resume', () => {
     const runs = runsOf(project, 'Uniform');
     const child = startCli(['run', '-j', '2', './demo', '-c', 'Uniform'], project);
     const done = collect(child);
-    const manifest = () => {
-      try {
-        return manifestRecords(project);
-      } catch {
-        return [];
-      }
-    };
+    const manifest = () => manifestRecords(project);
     await waitFor(() => manifest().length >= 10);
     child.kill('SIGKILL');
     await done;
