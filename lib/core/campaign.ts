@@ -92,3 +92,9 @@ export interface RunRecord {
   readonly fingerprint: string;
   readonly files: readonly ResultFileInfo[];
 }
+
+/** What resume needs of a run's newest record: identity, outcome, fingerprint and files. */
+export type RecordedRun = Pick<
+  RunRecord,
+  'runNumber' | 'configName' | 'description' | 'status' | 'fingerprint' | 'files'
+>;

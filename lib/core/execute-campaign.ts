@@ -79,7 +79,8 @@ export async function executeCampaign(
     startupMs: plan.startupMs,
   });
   const attempts = new Map<number, number>();
-  const finalRecords = new Map<number, RunRecord>();
+  // Only the runs that did not succeed are kept in memory: a 100,000-run campaign must not hold 100,000 records.
+  const problems = new Map<number, RunRecord>();
   const counts = {
     total: todo.length + reused,
     reused,
@@ -142,7 +143,8 @@ export async function executeCampaign(
       retryTimers.add(timer);
       return;
     }
-    finalRecords.set(run.runNumber, record);
+    if (record.status === 'ok') problems.delete(run.runNumber);
+    else problems.set(run.runNumber, record);
     counts[record.status] += 1;
     deps.observer.notify({ type: 'run-finished', record, counts: { ...counts }, etaMs: etaMs() });
   };
@@ -226,7 +228,9 @@ export async function executeCampaign(
   };
   let settling = 0;
   for (;;) {
-    while (!stopping && inFlight < options.jobs && queue.size > 0) {
+    // Backpressure: runs whose results are still being recorded count against a second allowance, so
+    // a campaign of very short runs cannot outpace its own manifest.
+    while (!stopping && inFlight < options.jobs && settling < options.jobs * 3 && queue.size > 0) {
       const unit = queue.take();
       inFlight += 1;
       counts.running += unit.length;
@@ -264,10 +268,11 @@ export async function executeCampaign(
 
   const elapsedMs = deps.now() - started;
   deps.observer.notify({ type: 'campaign-finished', counts: { ...counts }, elapsedMs });
-  const problems = [...finalRecords.values()]
-    .filter((r) => r.status !== 'ok')
-    .sort((a, b) => a.runNumber - b.runNumber);
-  return { counts: { ...counts }, problems, elapsedMs };
+  return {
+    counts: { ...counts },
+    problems: [...problems.values()].sort((a, b) => a.runNumber - b.runNumber),
+    elapsedMs,
+  };
 }
 
 function positionOf(runNumber: number, unitSize: number, announced: readonly number[]): RunPosition {

@@ -3,7 +3,7 @@
  * manifest record is `ok`, describes the same run (same variables for that run number), was produced
  * by the same program fingerprint, and every recorded result file is still there, unchanged.
  */
-import type { RunRecord, RunSpec } from './campaign.js';
+import type { RecordedRun, RunSpec } from './campaign.js';
 import type { ResultFileStore } from '../ports/result-file-store.js';
 
 export type RerunReason =
@@ -23,16 +23,16 @@ export interface ResumeDecision {
   readonly reasons: Readonly<Partial<Record<RerunReason, number>>>;
 }
 
-/** The newest record per run number (records are in write order). */
-export function latestRecords(records: readonly RunRecord[]): Map<number, RunRecord> {
-  const latest = new Map<number, RunRecord>();
+/** Records by run number; with several records of a run, the last (newest) wins. */
+function indexByRun(records: readonly RecordedRun[]): Map<number, RecordedRun> {
+  const latest = new Map<number, RecordedRun>();
   for (const record of records) latest.set(record.runNumber, record);
   return latest;
 }
 
 async function reasonToRerun(
   run: RunSpec,
-  record: RunRecord | undefined,
+  record: RecordedRun | undefined,
   fingerprint: string,
   files: ResultFileStore,
 ): Promise<RerunReason | null> {
@@ -48,14 +48,15 @@ async function reasonToRerun(
   return null;
 }
 
+/** @param records the manifest's newest record of each run (older ones are ignored if present) */
 export async function decideResume(
   runs: readonly RunSpec[],
-  records: readonly RunRecord[],
+  records: readonly RecordedRun[],
   fingerprint: string,
   files: ResultFileStore,
   force: boolean,
 ): Promise<ResumeDecision> {
-  const latest = latestRecords(records);
+  const latest = indexByRun(records);
   const reused: RunSpec[] = [];
   const todo: RunSpec[] = [];
   const reasons: Partial<Record<RerunReason, number>> = {};

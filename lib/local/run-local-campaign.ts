@@ -128,7 +128,7 @@ export async function runLocalCampaign(
         excluded: [plan.resultDir, state.root],
         program,
       }),
-      manifest.load(),
+      manifest.latestRecords(),
       history.load(),
     ]);
     const decision = await decideResume(plan.runs, records, provenance.fingerprint, files, options.force);

@@ -257,7 +257,16 @@ describe('queries on the demo campaigns', () => {
           return [m?.[1] ?? line, Number(m?.[2])];
         }),
     ) as Record<string, number>;
-    expect(Object.keys(counts)).toEqual(['General', 'Quick', 'Uniform', 'Skewed', 'Failing', 'Empty', 'Odd', 'Huge']);
+    expect(Object.keys(counts)).toEqual([
+      'General',
+      'Quick',
+      'Uniform',
+      'Skewed',
+      'Failing',
+      'Empty',
+      'Odd',
+      'Huge',
+    ]);
     expect(counts.General).toBe(1);
     expect(counts.Quick).toBeGreaterThanOrEqual(12);
     expect(counts.Quick).toBeLessThanOrEqual(24);

@@ -1,5 +1,5 @@
 /** In-memory implementations of the storage ports, for unit tests of the core. */
-import type { ResultFileInfo, RunRecord } from '../../lib/core/campaign.js';
+import type { RecordedRun, ResultFileInfo, RunRecord } from '../../lib/core/campaign.js';
 import type { CampaignEvent } from '../../lib/core/events.js';
 import type { RuntimeSample } from '../../lib/core/runtime-history.js';
 import type { CampaignObserver } from '../../lib/ports/campaign-observer.js';
@@ -9,8 +9,10 @@ import type { FileCheck, ResultFileStore } from '../../lib/ports/result-file-sto
 
 export class InMemoryManifestStore implements ManifestStore {
   readonly records: RunRecord[] = [];
-  load(): Promise<RunRecord[]> {
-    return Promise.resolve([...this.records]);
+  latestRecords(): Promise<RecordedRun[]> {
+    const latest = new Map<number, RunRecord>();
+    for (const record of this.records) latest.set(record.runNumber, record);
+    return Promise.resolve([...latest.values()]);
   }
   append(record: RunRecord): Promise<void> {
     this.records.push(record);

@@ -1,14 +1,20 @@
 /**
- * An append-only file of JSON lines, the crash-safe format of manifests and history: every append is
- * one write of a whole line followed by fdatasync, and a line torn by a crash (the only damage a
- * SIGKILL can do) is skipped on load and sealed off by a newline before the next append.
+ * An append-only file of JSON lines, the crash-safe format of manifests and history: an append
+ * resolves only once its line is written and fdatasync'ed, and a line torn by a crash (the only damage
+ * a SIGKILL can do) is skipped on load and sealed off by a newline before the next append.
+ *
+ * Appends that arrive while a write is in flight are committed together in the next write (group
+ * commit): on a disk busy creating result files one fdatasync can take many milliseconds, and one per
+ * record would let a campaign of short runs outpace its own manifest.
  */
-import { mkdir, open, readFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 import path from 'node:path';
 
 export class JsonlFile<T> {
   private handle: FileHandle | null = null;
-  private tail: Promise<void> = Promise.resolve();
+  private pending: { text: string; resolve: () => void; reject: (error: unknown) => void }[] = [];
+  private flushing: Promise<void> | null = null;
 
   constructor(
     readonly file: string,
@@ -19,15 +25,22 @@ export class JsonlFile<T> {
 
   /** Every intact record in write order. */
   async readAll(): Promise<T[]> {
-    let text: string;
+    const records: T[] = [];
+    await this.read((record) => records.push(record));
+    return records;
+  }
+
+  /** Streams every intact record in write order, so that large files are never held as one string. */
+  async read(onRecord: (record: T) => void): Promise<void> {
+    let lines: AsyncIterable<string>;
     try {
-      text = await readFile(this.file, 'utf8');
+      const handle = await open(this.file, 'r');
+      lines = createInterface({ input: handle.createReadStream({ encoding: 'utf8' }), crlfDelay: Infinity });
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw error;
     }
-    const records: T[] = [];
-    for (const line of text.split('\n')) {
+    for await (const line of lines) {
       if (line.trim() === '') continue;
       let value: unknown;
       try {
@@ -36,29 +49,38 @@ export class JsonlFile<T> {
         continue; // torn by a crash mid-write
       }
       const record = this.parse(value);
-      if (record !== null) records.push(record);
+      if (record !== null) onRecord(record);
     }
-    return records;
   }
 
-  /** Appends records durably; appends are serialised so lines never interleave. */
+  /** Appends records; resolves once they are on disk. Lines never interleave. */
   append(records: readonly T[]): Promise<void> {
-    if (records.length === 0) return this.tail;
+    if (records.length === 0) return this.flushing ?? Promise.resolve();
     const text = records.map((r) => `${JSON.stringify(r)}\n`).join('');
-    const next = this.tail.then(async () => {
-      const handle = await this.ensureOpen();
-      await handle.write(text);
-      if (this.durable) await handle.datasync();
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ text, resolve, reject });
+      this.flushing ??= this.flush().finally(() => (this.flushing = null));
     });
-    // Keep the chain alive after a failure; the caller still sees this append's error.
-    this.tail = next.catch(() => undefined);
-    return next;
   }
 
   async close(): Promise<void> {
-    await this.tail;
+    await this.flushing;
     await this.handle?.close();
     this.handle = null;
+  }
+
+  private async flush(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = this.pending.splice(0);
+      try {
+        const handle = await this.ensureOpen();
+        await handle.write(batch.map((entry) => entry.text).join(''));
+        if (this.durable) await handle.datasync();
+        for (const entry of batch) entry.resolve();
+      } catch (error) {
+        for (const entry of batch) entry.reject(error);
+      }
+    }
   }
 
   private async ensureOpen(): Promise<FileHandle> {

@@ -1,4 +1,4 @@
-import type { RunRecord } from '../../core/campaign.js';
+import type { RecordedRun, RunRecord } from '../../core/campaign.js';
 import { runRecordSchema } from '../../core/schemas.js';
 import type { ManifestStore } from '../../ports/manifest-store.js';
 import { JsonlFile } from './jsonl-file.js';
@@ -14,8 +14,14 @@ export class JsonlManifestStore implements ManifestStore {
     });
   }
 
-  load(): Promise<RunRecord[]> {
-    return this.file.readAll();
+  async latestRecords(): Promise<RecordedRun[]> {
+    // Folded while streaming: earlier attempts of a run are dropped as soon as a newer one is read.
+    const latest = new Map<number, RecordedRun>();
+    await this.file.read(({ runNumber, configName, description, status, fingerprint, files }) => {
+      latest.delete(runNumber);
+      latest.set(runNumber, { runNumber, configName, description, status, fingerprint, files });
+    });
+    return [...latest.values()];
   }
 
   append(record: RunRecord): Promise<void> {
