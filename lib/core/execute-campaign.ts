@@ -90,7 +90,7 @@ export async function executeCampaign(
     interrupted: 0,
     running: 0,
   };
-  const durations: number[] = [];
+  const finished = { durationMs: 0, count: 0 };
   const wakeup = new Wakeup();
   const retryTimers = new Set<ReturnType<typeof setTimeout>>();
   let inFlight = 0;
@@ -105,8 +105,7 @@ export async function executeCampaign(
   stop.addEventListener('abort', onStop, { once: true });
 
   const etaMs = (): number | null => {
-    const typical =
-      durations.length > 0 ? durations.reduce((a, b) => a + b, 0) / durations.length : estimator.typical();
+    const typical = finished.count > 0 ? finished.durationMs / finished.count : estimator.typical();
     if (typical === null) return null;
     return ((queue.size + retryTimers.size + counts.running) * typical) / options.jobs;
   };
@@ -122,7 +121,8 @@ export async function executeCampaign(
         durationMs: record.durationMs,
       };
       estimator.learn(sample);
-      durations.push(record.durationMs);
+      finished.durationMs += record.durationMs;
+      finished.count += 1;
       await deps.history.append([sample]);
     }
     if (record.status === 'lost' && (attempts.get(run.runNumber) ?? 0) <= options.maxRetries && !stopping) {

@@ -40,6 +40,13 @@ describe('priority order', () => {
     expect(estimator.estimate(runSpec(7, 'a', '2'))).toBe(1000);
   });
 
+  it('uses the median of the config for runs never seen, following new samples', () => {
+    const estimator = new RuntimeEstimator('camp', 'C', [sample(0, 100), sample(1, 300), sample(2, 200)]);
+    expect(estimator.typical()).toBe(200);
+    for (let n = 3; n < 40; n++) estimator.learn(sample(n, 1000));
+    expect(estimator.typical()).toBe(1000);
+  });
+
   it('ignores the history of other campaigns', () => {
     const estimator = new RuntimeEstimator('other', 'C', [sample(0, 800)]);
     expect(estimator.estimate(runSpec(0))).toBeNull();
