@@ -17,6 +17,8 @@ export class ProgressBarReporter implements Reporter {
         hideCursor: true,
         clearOnComplete: false,
         etaBuffer: 1,
+        // Short enough that bar and counts fit an 80-column terminal; cli-progress cuts longer lines.
+        barsize: 24,
       },
       cliProgress.Presets.shades_classic,
     );

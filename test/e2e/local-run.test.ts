@@ -2,7 +2,7 @@
  * `inet-swarm run` end to end on the demo simulation: real processes, real files.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseRunDescriptions } from '../../lib/core/omnetpp-output.js';
@@ -17,6 +17,28 @@ import {
   startCli,
   waitFor,
 } from './helpers.js';
+
+function sessions(project: string) {
+  const campaigns = path.join(project, '.inet-swarm', 'campaigns');
+  return readdirSync(campaigns).flatMap((id) =>
+    readFileSync(path.join(campaigns, id, 'sessions.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map(
+        (line) =>
+          JSON.parse(line) as {
+            sessionId: string;
+            args: string[];
+            provenance: {
+              programVersion: string;
+              gitCommit: string | null;
+              gitDirty: boolean | null;
+              fingerprint: string;
+            };
+          },
+      ),
+  );
+}
 
 function runsOf(project: string, config: string) {
   return parseRunDescriptions(
@@ -61,6 +83,15 @@ describe('a full campaign', () => {
 
     const records = manifestRecords(project);
     expect(records.map((r) => r.runNumber).sort((a, b) => a - b)).toEqual(runs.map((r) => r.runNumber));
+    const [session] = sessions(project);
+    expect(session?.provenance.programVersion).toContain('demo');
+    expect(session?.provenance).toMatchObject({ gitCommit: null, gitDirty: null });
+    expect(session?.args).toEqual(['-c', 'Quick']);
+    expect(
+      records.every(
+        (r) => r.sessionId === session?.sessionId && r.fingerprint === session.provenance.fingerprint,
+      ),
+    ).toBe(true);
     for (const record of records) {
       expect(record.status).toBe('ok');
       expect(record.events).toBeGreaterThan(0);
