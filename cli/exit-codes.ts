@@ -33,7 +33,7 @@ export function reportError(error: unknown, stderr: NodeJS.WritableStream): numb
   const message = error instanceof Error ? error.message : String(error);
   stderr.write(`inet-swarm: ${message}\n`);
   if (INPUT_ERRORS.has(name)) return ExitCode.usage;
-  if (error instanceof Error && error.stack !== undefined && process.env.INET_SWARM_DEBUG)
-    stderr.write(`${error.stack}\n`);
+  // Not the user's fault: the stack is what a bug report needs.
+  if (error instanceof Error && error.stack !== undefined) stderr.write(`${error.stack}\n`);
   return ExitCode.internal;
 }

@@ -129,7 +129,7 @@ export async function runLocalCampaign(
         program,
       }),
       manifest.latestRecords(),
-      history.load(),
+      history.load(plan.campaignId),
     ]);
     const decision = await decideResume(plan.runs, records, provenance.fingerprint, files, options.force);
     const sessionId = randomUUID();

@@ -25,8 +25,8 @@ export class InMemoryManifestStore implements ManifestStore {
 
 export class InMemoryHistoryStore implements HistoryStore {
   readonly samples: RuntimeSample[] = [];
-  load(): Promise<RuntimeSample[]> {
-    return Promise.resolve([...this.samples]);
+  load(campaignId: string): Promise<RuntimeSample[]> {
+    return Promise.resolve(this.samples.filter((s) => s.campaignId === campaignId));
   }
   append(samples: readonly RuntimeSample[]): Promise<void> {
     this.samples.push(...samples);

@@ -18,8 +18,12 @@ export class JsonlHistoryStore implements HistoryStore {
     );
   }
 
-  load(): Promise<RuntimeSample[]> {
-    return this.file.readAll();
+  async load(campaignId: string): Promise<RuntimeSample[]> {
+    const samples: RuntimeSample[] = [];
+    await this.file.read((sample) => {
+      if (sample.campaignId === campaignId) samples.push(sample);
+    });
+    return samples;
   }
 
   append(samples: readonly RuntimeSample[]): Promise<void> {
