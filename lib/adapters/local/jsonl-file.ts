@@ -59,7 +59,7 @@ export class JsonlFile<T> {
     const text = records.map((r) => `${JSON.stringify(r)}\n`).join('');
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ text, resolve, reject });
-      this.flushing ??= this.flush().finally(() => (this.flushing = null));
+      this.flushing ??= this.flush();
     });
   }
 
@@ -70,16 +70,22 @@ export class JsonlFile<T> {
   }
 
   private async flush(): Promise<void> {
-    while (this.pending.length > 0) {
-      const batch = this.pending.splice(0);
-      try {
-        const handle = await this.ensureOpen();
-        await handle.write(batch.map((entry) => entry.text).join(''));
-        if (this.durable) await handle.datasync();
-        for (const entry of batch) entry.resolve();
-      } catch (error) {
-        for (const entry of batch) entry.reject(error);
+    try {
+      while (this.pending.length > 0) {
+        const batch = this.pending.splice(0);
+        try {
+          const handle = await this.ensureOpen();
+          await handle.write(batch.map((entry) => entry.text).join(''));
+          if (this.durable) await handle.datasync();
+          for (const entry of batch) entry.resolve();
+        } catch (error) {
+          for (const entry of batch) entry.reject(error);
+        }
       }
+    } finally {
+      // Cleared in the same tick as the last emptiness check: an append made by a caller resumed
+      // by the resolutions above must start a new flush, not join this finished one.
+      this.flushing = null;
     }
   }
 

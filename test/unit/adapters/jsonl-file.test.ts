@@ -18,6 +18,14 @@ describe('JsonlFile', () => {
     expect(await new JsonlFile(file, asNumberRecord).readAll()).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
   });
 
+  it('accepts an append made as soon as the previous one resolved', async () => {
+    const file = path.join(await mkdtemp(path.join(os.tmpdir(), 'jsonl-')), 'm.jsonl');
+    const jsonl = new JsonlFile(file, asNumberRecord);
+    for (let n = 0; n < 5; n++) await jsonl.append([{ n }]);
+    await jsonl.close();
+    expect(await jsonl.readAll()).toEqual([0, 1, 2, 3, 4].map((n) => ({ n })));
+  });
+
   it('drops a line torn by a crash and seals it before appending again', async () => {
     const file = path.join(await mkdtemp(path.join(os.tmpdir(), 'jsonl-')), 'm.jsonl');
     await appendFile(file, '{"n":1}\n{"n":2,"tor');
