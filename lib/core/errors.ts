@@ -30,3 +30,24 @@ export class CampaignLockedError extends Error {
 export class StateCorruptError extends Error {
   override readonly name = 'StateCorruptError';
 }
+
+/** The project source is larger than the snapshot limit; nothing was uploaded. */
+export class SourceSnapshotTooLargeError extends Error {
+  override readonly name = 'SourceSnapshotTooLargeError';
+}
+
+/** The project source cannot be snapshotted as it is (a link pointing outside the project...). */
+export class SourceSnapshotError extends Error {
+  override readonly name = 'SourceSnapshotError';
+}
+
+/** An archive holds entries that would write outside its target; nothing was extracted. */
+export class ArchiveEntryRejectedError extends Error {
+  override readonly name = 'ArchiveEntryRejectedError';
+  constructor(
+    message: string,
+    readonly entries: readonly string[],
+  ) {
+    super(message);
+  }
+}
