@@ -1,17 +1,15 @@
 /**
- * The campaign loop shared by every backend: keeps `jobs` processes busy from the priority queue,
- * classifies every run, retries infrastructure failures, re-queues skipped batch-mates, and appends
- * each outcome to the manifest before reporting it. Processes are started through the RunExecutor
- * port, so the same loop drives local processes and (later) swarm runners.
+ * The campaign loop: keeps `jobs` units running from the priority queue (each through the one runner,
+ * run-unit.ts), retries infrastructure failures with backoff, re-queues skipped batch-mates, and
+ * appends each outcome to the manifest before reporting it.
  */
 import type { CampaignPlan, RunRecord, RunSpec } from './campaign.js';
 import type { CampaignCounts } from './events.js';
-import { parseCmdenvOutput, startedRunsInBatch } from './omnetpp-output.js';
-import { classifyRun, type RunPosition } from './outcome.js';
 import { parameterKey, type RuntimeEstimator, type RuntimeSample } from './runtime-history.js';
 import { RunQueue } from './schedule.js';
-import { readInvocation, runArgs } from './simulation-args.js';
-import type { RunExecutor, Execution } from '../ports/run-executor.js';
+import { readInvocation } from './simulation-args.js';
+import { executeUnit, unitArgs, type UnitExecution } from './run-unit.js';
+import type { RunExecutor } from '../ports/run-executor.js';
 import type { ResultFileStore } from '../ports/result-file-store.js';
 import type { ManifestStore } from '../ports/manifest-store.js';
 import type { HistoryStore } from '../ports/history-store.js';
@@ -110,7 +108,11 @@ export async function executeCampaign(
     return ((queue.size + retryTimers.size + counts.running) * typical) / options.jobs;
   };
 
-  const finish = async (record: RunRecord, run: RunSpec) => {
+  const runsByNumber = new Map(todo.map((run) => [run.runNumber, run]));
+  const finish = async (record: RunRecord) => {
+    const run = runsByNumber.get(record.runNumber);
+    if (run === undefined)
+      throw new Error(`record of run ${record.runNumber}, which is not in this campaign`);
     await deps.manifest.append(record);
     if (record.status === 'ok') {
       const sample: RuntimeSample = {
@@ -149,63 +151,29 @@ export async function executeCampaign(
     deps.observer.notify({ type: 'run-finished', record, counts: { ...counts }, etaMs: etaMs() });
   };
 
-  /** Starts the unit's process; resolves when the process has ended (its slot is free again). */
-  const startUnit = (unit: RunSpec[]): Promise<Execution> => {
+  /** Starts the unit's process; resolves when the process has ended and its slot is free again. */
+  const startUnit = (unit: RunSpec[]): Promise<UnitExecution> => {
     for (const run of unit) attempts.set(run.runNumber, (attempts.get(run.runNumber) ?? 0) + 1);
-    const args = runArgs(
+    const request = {
+      runs: unit,
       invocation,
-      unit.map((r) => r.runNumber),
-    );
-    const timeoutMs = options.runTimeoutMs === null ? null : options.runTimeoutMs * unit.length;
+      runTimeoutMs: options.runTimeoutMs,
+      attemptOf: (runNumber: number) => attempts.get(runNumber) ?? 1,
+      sessionId: options.sessionId,
+      fingerprint: options.fingerprint,
+    };
     deps.observer.notify({
       type: 'process-started',
       runNumbers: unit.map((r) => r.runNumber),
-      argv: [plan.program, ...args],
+      argv: [plan.program, ...unitArgs(request)],
     });
-    return deps.executor.execute({ args, timeoutMs }, stop);
+    return executeUnit(request, deps, stop);
   };
 
-  /**
-   * Batch-mates the program never started (it stops a batch at the first error) go back to the front
-   * of the queue at once, before the freed slot takes new work.
-   */
-  const requeueSkipped = (unit: RunSpec[], execution: Execution): RunSpec[] => {
-    if (unit.length === 1 || execution.spawnError !== null) return unit;
-    const announced = startedRunsInBatch(execution.stdout);
-    const skipped = unit.filter((run) => positionOf(run.runNumber, unit.length, announced) === 'not-started');
+  /** Batch-mates that never started go back to the front at once, before the freed slot takes work. */
+  const requeueSkipped = (skipped: readonly RunSpec[]) => {
     for (const run of skipped) attempts.set(run.runNumber, (attempts.get(run.runNumber) ?? 1) - 1);
     if (skipped.length > 0 && !stopping) queue.requeueFront(skipped);
-    return unit.filter((run) => !skipped.includes(run));
-  };
-
-  /** Classifies, checksums and records the started runs of an ended process, off the slot's critical path. */
-  const settleUnit = async (unit: RunSpec[], started: RunSpec[], execution: Execution) => {
-    const announced = startedRunsInBatch(execution.stdout);
-    for (const run of started) {
-      const position = positionOf(run.runNumber, unit.length, announced);
-      const outText = await deps.files.readOutput(run.resultStem, execution.startedAt);
-      const output = parseCmdenvOutput(outText ?? (unit.length === 1 ? execution.stdout : ''));
-      const hasOutput = outText !== null || (unit.length === 1 && execution.stdout !== '');
-      const verdict = classifyRun(execution, hasOutput ? output : null, position);
-      if (verdict.status === 'skipped') continue; // requeued by requeueSkipped already
-      const files = await deps.files.collect(run.resultStem, execution.startedAt);
-      const record = buildRecord(run, execution, unit.length, {
-        status: verdict.status,
-        failure: verdict.failure,
-        attempt: attempts.get(run.runNumber) ?? 1,
-        events: output.progress?.events ?? null,
-        simTime: output.progress?.simTime ?? null,
-        termination: output.termination,
-        durationMs:
-          unit.length === 1 || output.progress === null
-            ? execution.endedAt.getTime() - execution.startedAt.getTime()
-            : Math.round(output.progress.elapsedSeconds * 1000),
-        sessionId: options.sessionId,
-        fingerprint: options.fingerprint,
-        files,
-      });
-      await finish(record, run);
-    }
   };
 
   deps.observer.notify({
@@ -244,12 +212,12 @@ export async function executeCampaign(
         wakeup.wake();
       };
       startUnit(unit)
-        .then((execution) => {
+        .then(async (ended) => {
           // The slot is free as soon as the process has ended: the next run starts while this one's
           // result files are checksummed and recorded.
-          const started = requeueSkipped(unit, execution);
+          requeueSkipped(ended.skipped);
           freeSlot();
-          return settleUnit(unit, started, execution);
+          for (const record of await ended.settle()) await finish(record);
         })
         .catch(onFatal)
         .finally(() => {
@@ -272,45 +240,5 @@ export async function executeCampaign(
     counts: { ...counts },
     problems: [...problems.values()].sort((a, b) => a.runNumber - b.runNumber),
     elapsedMs,
-  };
-}
-
-function positionOf(runNumber: number, unitSize: number, announced: readonly number[]): RunPosition {
-  // A single run is always the one in progress, even if the program printed no announcement.
-  if (unitSize === 1) return 'last-started';
-  const index = announced.indexOf(runNumber);
-  if (index < 0) return 'not-started';
-  return index === announced.length - 1 ? 'last-started' : 'completed-earlier';
-}
-
-type RecordFields = Pick<
-  RunRecord,
-  | 'status'
-  | 'failure'
-  | 'attempt'
-  | 'events'
-  | 'simTime'
-  | 'termination'
-  | 'durationMs'
-  | 'sessionId'
-  | 'fingerprint'
-  | 'files'
->;
-
-function buildRecord(run: RunSpec, execution: Execution, batchSize: number, fields: RecordFields): RunRecord {
-  return {
-    v: 1,
-    runNumber: run.runNumber,
-    configName: run.configName,
-    description: run.description,
-    exitCode: execution.exitCode,
-    signal: execution.signal,
-    startedAt: execution.startedAt.toISOString(),
-    endedAt: execution.endedAt.toISOString(),
-    peakRssKb: execution.peakRssKb,
-    host: execution.host,
-    argv: execution.argv,
-    batchSize,
-    ...fields,
   };
 }
