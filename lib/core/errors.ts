@@ -51,3 +51,8 @@ export class ArchiveEntryRejectedError extends Error {
     super(message);
   }
 }
+
+/** Thrown by a queue handler when retrying a unit cannot help (a simulation error, a malformed unit). */
+export class UnitFailedPermanentlyError extends Error {
+  override readonly name = 'UnitFailedPermanentlyError';
+}

@@ -6,7 +6,7 @@
 import type { CampaignPlan, RunRecord, RunSpec } from './campaign.js';
 import type { CampaignCounts } from './events.js';
 import { parameterKey, type RuntimeEstimator, type RuntimeSample } from './runtime-history.js';
-import { RunQueue } from './schedule.js';
+import { PendingRuns } from './schedule.js';
 import { readInvocation } from './simulation-args.js';
 import { executeUnit, unitArgs, type UnitExecution } from './run-unit.js';
 import type { RunExecutor } from '../ports/run-executor.js';
@@ -71,7 +71,7 @@ export async function executeCampaign(
 ): Promise<CampaignOutcome> {
   const started = deps.now();
   const invocation = readInvocation(plan.args);
-  const queue = new RunQueue(todo, estimator, {
+  const queue = new PendingRuns(todo, estimator, {
     jobs: options.jobs,
     maxBatchSize: options.maxBatchSize,
     startupMs: plan.startupMs,

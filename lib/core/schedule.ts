@@ -43,7 +43,7 @@ export function batchSizeFor(expectedMs: number | null, remaining: number, optio
 }
 
 /** The campaign's pending runs in priority order. */
-export class RunQueue {
+export class PendingRuns {
   private readonly ordered: RunSpec[];
   /** Next index into `ordered`; an index instead of shift(), which is O(n) on a 100,000-run queue. */
   private head = 0;

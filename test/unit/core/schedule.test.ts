@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RuntimeEstimator, type RuntimeSample } from '../../../lib/core/runtime-history.js';
-import { batchSizeFor, priorityOrder, RunQueue } from '../../../lib/core/schedule.js';
+import { batchSizeFor, priorityOrder, PendingRuns } from '../../../lib/core/schedule.js';
 import { runSpec } from './helpers.js';
 
 const sample = (runNumber: number, durationMs: number, x = String(runNumber)): RuntimeSample => ({
@@ -80,7 +80,7 @@ describe('batching', () => {
   it('takes consecutive runs of the queue into one batch and requeues at the front', () => {
     const numbers = [...Array(16).keys()];
     const history = numbers.map((n) => sample(n, 1));
-    const queue = new RunQueue(
+    const queue = new PendingRuns(
       numbers.map((n) => runSpec(n)),
       new RuntimeEstimator('camp', 'C', history),
       {

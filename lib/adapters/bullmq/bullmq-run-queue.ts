@@ -1,0 +1,88 @@
+/**
+ * The RunQueue on Redis through BullMQ, shared by every runner of a swarm. Job id = unit id, so a
+ * unit enqueued twice exists once; BullMQ priorities give longest-first dispatch; its attempts and
+ * exponential backoff retry transient failures, and UnrecoverableError ends deterministic ones.
+ */
+import { Queue, UnrecoverableError, Worker, type JobType } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { UnitFailedPermanentlyError } from '../../core/errors.js';
+import type { Consumer, QueuedUnit, RetryPolicy, RunQueue, UnitHandler } from '../../ports/run-queue.js';
+
+/** BullMQ's largest priority; lower numbers are served first. */
+const MAX_PRIORITY = 2 ** 21;
+/** Finished units are kept this long, so that a resubmission in that time is recognised as a duplicate. */
+const KEEP_FINISHED_SECONDS = 7 * 24 * 3600;
+const NOT_STARTED: JobType[] = ['waiting', 'prioritized', 'delayed'];
+const UNFINISHED: JobType[] = [...NOT_STARTED, 'active'];
+
+export class BullMqRunQueue implements RunQueue {
+  private readonly queue: Queue<QueuedUnit>;
+
+  /**
+   * @param connection an ioredis client created with `maxRetriesPerRequest: null` (workers block on it,
+   *   and must wait out a Redis restart rather than fail)
+   */
+  constructor(
+    private readonly connection: Redis,
+    private readonly queueName = 'runs',
+  ) {
+    this.queue = new Queue<QueuedUnit>(queueName, { connection });
+  }
+
+  async enqueue(units: readonly QueuedUnit[], retry: RetryPolicy): Promise<void> {
+    for (const unit of units) {
+      if (unit.id.includes(':')) throw new Error(`unit id ${unit.id} contains ':', which BullMQ reserves`);
+    }
+    await this.queue.addBulk(
+      units.map((unit) => ({
+        // The job name carries the campaign so that cancel and pending can select by it.
+        name: unit.campaignId,
+        data: unit,
+        opts: {
+          jobId: unit.id,
+          priority: Math.min(Math.max(1, unit.priority), MAX_PRIORITY),
+          attempts: retry.attempts,
+          backoff: { type: 'exponential', delay: retry.backoffMs },
+          removeOnComplete: { age: KEEP_FINISHED_SECONDS },
+          removeOnFail: { age: KEEP_FINISHED_SECONDS },
+        },
+      })),
+    );
+  }
+
+  consume(handler: UnitHandler, concurrency: number): Consumer {
+    const worker = new Worker<QueuedUnit>(
+      this.queueName,
+      async (job) => {
+        try {
+          await handler(job.data, job.attemptsMade + 1);
+        } catch (error) {
+          if (error instanceof UnitFailedPermanentlyError) throw new UnrecoverableError(error.message);
+          throw error;
+        }
+      },
+      { connection: this.connection, concurrency },
+    );
+    // Failures are the handler's to report; without a listener BullMQ would print them.
+    worker.on('error', () => undefined);
+    return { close: () => worker.close() };
+  }
+
+  async cancel(campaignId: string): Promise<number> {
+    let removed = 0;
+    for (const job of await this.queue.getJobs(NOT_STARTED)) {
+      if (job.name !== campaignId) continue;
+      await job.remove();
+      removed += 1;
+    }
+    return removed;
+  }
+
+  async pending(campaignId: string): Promise<number> {
+    return (await this.queue.getJobs(UNFINISHED)).filter((job) => job.name === campaignId).length;
+  }
+
+  close(): Promise<void> {
+    return this.queue.close();
+  }
+}
