@@ -56,3 +56,13 @@ export class ArchiveEntryRejectedError extends Error {
 export class UnitFailedPermanentlyError extends Error {
   override readonly name = 'UnitFailedPermanentlyError';
 }
+
+/** No blob is stored under the requested key. */
+export class BlobNotFoundError extends Error {
+  override readonly name = 'BlobNotFoundError';
+}
+
+/** A blob's content no longer matches its recorded checksum; the copy was discarded. */
+export class BlobCorruptError extends Error {
+  override readonly name = 'BlobCorruptError';
+}
