@@ -40,7 +40,8 @@ function freshDir(label: string): string {
 /** Runs the CLI to completion; returns wall time and the peak RSS of the CLI process itself. */
 async function inetSwarm(args: readonly string[]): Promise<{ wallMs: number; peakRssKb: number }> {
   const started = performance.now();
-  const child = spawn('/usr/bin/time', ['-f', '%M', process.execPath, cli, ...args], {
+  // Executed as users do (through its shebang and the Node flags there), not as `node main.js`.
+  const child = spawn('/usr/bin/time', ['-f', '%M', cli, ...args], {
     cwd: root,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
