@@ -47,17 +47,17 @@ describe('task workspaces', () => {
       createTaskWorkspace(tree, scratch, 'sims/results'),
     ]);
     const args = ['-c', 'Quick', '-s', '-u', 'Cmdenv', '--cmdenv-redirect-output=true'];
-    execFileSync('./demo', [...args, '-r', '0'], { cwd: path.join(a!.root, 'sims') });
-    execFileSync('./demo', [...args, '-r', '1'], { cwd: path.join(b!.root, 'sims') });
-    expect(readdirSync(a!.resultDir).filter((f) => f.endsWith('.sca'))).toEqual([
+    execFileSync('./demo', [...args, '-r', '0'], { cwd: path.join(a.root, 'sims') });
+    execFileSync('./demo', [...args, '-r', '1'], { cwd: path.join(b.root, 'sims') });
+    expect(readdirSync(a.resultDir).filter((f) => f.endsWith('.sca'))).toEqual([
       'Quick-numStations=2,serviceMean=0.4-#0.sca',
     ]);
-    expect(readdirSync(b!.resultDir).filter((f) => f.endsWith('.sca'))).toEqual([
+    expect(readdirSync(b.resultDir).filter((f) => f.endsWith('.sca'))).toEqual([
       'Quick-numStations=2,serviceMean=0.4-#1.sca',
     ]);
     // No --result-dir was needed, so the results record the same directory a local run does.
     expect(
-      readFileSync(path.join(a!.resultDir, 'Quick-numStations=2,serviceMean=0.4-#0.sca'), 'utf8'),
+      readFileSync(path.join(a.resultDir, 'Quick-numStations=2,serviceMean=0.4-#0.sca'), 'utf8'),
     ).toMatch(/^attr resultdir results$/m);
     expect(readdirSync(path.join(tree, 'sims', 'results'))).toEqual(['stale.sca']);
   });
