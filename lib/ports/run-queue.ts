@@ -1,3 +1,5 @@
+import type { RunSpec } from '../core/campaign.js';
+
 /**
  * The queue that carries units of work (a run, or a batch of runs) from whoever plans a campaign to the
  * runners that execute it. Units have deterministic ids (`<campaign>-<first run>`), so enqueueing the
@@ -8,7 +10,8 @@ export interface QueuedUnit {
   /** Deterministic and free of ':' (BullMQ reserves it): `<campaignId>-<firstRunNumber>`. */
   readonly id: string;
   readonly campaignId: string;
-  readonly runNumbers: readonly number[];
+  /** The runs, as planned: the runner needs their result names and descriptions for the records. */
+  readonly runs: readonly RunSpec[];
   /** 1 = first; larger numbers run later. */
   readonly priority: number;
 }

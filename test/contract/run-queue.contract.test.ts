@@ -10,6 +10,7 @@ import { InProcessRunQueue } from '../../lib/adapters/in-process/in-process-run-
 import { UnitFailedPermanentlyError } from '../../lib/core/errors.js';
 import type { QueuedUnit, RunQueue } from '../../lib/ports/run-queue.js';
 import { startRedis, type TestRedis } from '../support/redis-server.js';
+import { runSpec } from '../support/run-spec.js';
 
 let redis: TestRedis;
 const clients: Redis[] = [];
@@ -39,7 +40,7 @@ const adapters: [string, () => RunQueue][] = [
 const unit = (campaignId: string, run: number, priority = 1): QueuedUnit => ({
   id: `${campaignId}-${run}`,
   campaignId,
-  runNumbers: [run],
+  runs: [runSpec(run)],
   priority,
 });
 const retry = { attempts: 3, backoffMs: 10 };
@@ -79,7 +80,7 @@ describe.each(adapters)('RunQueue contract: %s', (_name, create) => {
     const seen: number[] = [];
     const done = until(() => seen.length === 3);
     const consumer = queue.consume(async (u) => {
-      seen.push(u.runNumbers[0] ?? -1);
+      seen.push(u.runs[0]?.runNumber ?? -1);
       done.check();
       await Promise.resolve();
     }, 1);
@@ -97,7 +98,7 @@ describe.each(adapters)('RunQueue contract: %s', (_name, create) => {
       () => attempts.filter(([run]) => run === 0).length === 3 && attempts.some(([run]) => run === 1),
     );
     const consumer = queue.consume(async (u, attempt) => {
-      const run = u.runNumbers[0] ?? -1;
+      const run = u.runs[0]?.runNumber ?? -1;
       attempts.push([run, attempt]);
       done.check();
       await Promise.resolve();

@@ -10,7 +10,7 @@ import {
   RecordingObserver,
 } from '../../fakes/in-memory-stores.js';
 import { ScriptedRunExecutor, type Behaviour } from '../../fakes/scripted-run-executor.js';
-import { runSpec } from './helpers.js';
+import { runSpec } from '../../support/run-spec.js';
 
 const runs = [0, 1, 2, 3, 4, 5].map((n) => runSpec(n));
 const plan: CampaignPlan = {

@@ -3,7 +3,7 @@ import { executeUnit } from '../../../lib/core/run-unit.js';
 import { readInvocation } from '../../../lib/core/simulation-args.js';
 import { InMemoryResultFileStore } from '../../fakes/in-memory-stores.js';
 import { ScriptedRunExecutor } from '../../fakes/scripted-run-executor.js';
-import { runSpec } from './helpers.js';
+import { runSpec } from '../../support/run-spec.js';
 
 function runner(script: (run: number) => 'ok' | 'sim-error' | 'sigkill') {
   const files = new InMemoryResultFileStore();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RuntimeEstimator, type RuntimeSample } from '../../../lib/core/runtime-history.js';
 import { batchSizeFor, priorityOrder, PendingRuns } from '../../../lib/core/schedule.js';
-import { runSpec } from './helpers.js';
+import { runSpec } from '../../support/run-spec.js';
 
 const sample = (runNumber: number, durationMs: number, x = String(runNumber)): RuntimeSample => ({
   campaignId: 'camp',

@@ -1,4 +1,4 @@
-import type { RunSpec } from '../../../lib/core/campaign.js';
+import type { RunSpec } from '../../lib/core/campaign.js';
 
 /** A run of config `C` with one variable `x` and a repetition, as planning would produce it. */
 export function runSpec(

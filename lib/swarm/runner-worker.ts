@@ -1,0 +1,87 @@
+/**
+ * What a swarm runner does with one unit from the queue: look up its campaign, make sure the built
+ * artifact is on this node, run the unit in a private workspace with the same runner as the local
+ * backend, store every result file as a blob and the run record in the campaign store. A run lost to
+ * the infrastructure makes the unit fail transiently, so the queue retries it (on any node); a
+ * simulation error is recorded and final.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { FileResultStore } from '../adapters/local/file-result-store.js';
+import { resolveProgram } from '../adapters/local/preflight.js';
+import { ProcessRunExecutor } from '../adapters/local/process-run-executor.js';
+import { UnitFailedPermanentlyError } from '../core/errors.js';
+import { executeUnit } from '../core/run-unit.js';
+import { readInvocation } from '../core/simulation-args.js';
+import type { BlobStore } from '../ports/blob-store.js';
+import type { CampaignStore, StoredResultFile } from '../ports/campaign-store.js';
+import type { QueuedUnit, UnitHandler } from '../ports/run-queue.js';
+import type { ArtifactCache } from './artifact-cache.js';
+import { createTaskWorkspace } from './task-workspace.js';
+
+export interface RunnerWorkerDeps {
+  readonly campaigns: CampaignStore;
+  readonly blobs: BlobStore;
+  readonly artifacts: ArtifactCache;
+  /** Where task workspaces are made (node-local disk). */
+  readonly scratchDir: string;
+  /** Aborted when the runner is told to stop: running simulations are ended and their units retried. */
+  readonly stop: AbortSignal;
+}
+
+/** Thrown to make the queue retry a unit: some of its runs were lost to the infrastructure. */
+export class UnitLostError extends Error {
+  override readonly name = 'UnitLostError';
+}
+
+export function runnerWorker(deps: RunnerWorkerDeps): UnitHandler {
+  return async (unit: QueuedUnit, attempt: number) => {
+    const campaign = await deps.campaigns.getCampaign(unit.campaignId);
+    if (campaign === null)
+      throw new UnitFailedPermanentlyError(`unit ${unit.id}: no campaign ${unit.campaignId}`);
+    const artifact = await deps.artifacts.ensure(campaign.artifactKey);
+    const workspace = await createTaskWorkspace(artifact.dir, deps.scratchDir, campaign.resultDir);
+    try {
+      const workingDir = path.join(workspace.root, campaign.workingDir);
+      const programPath = await resolveProgram(campaign.program, workingDir);
+      const execution = await executeUnit(
+        {
+          runs: unit.runs,
+          invocation: readInvocation(campaign.args),
+          runTimeoutMs: campaign.runTimeoutMs,
+          attemptOf: () => attempt,
+          sessionId: campaign.sessionId,
+          fingerprint: campaign.fingerprint,
+        },
+        {
+          executor: new ProcessRunExecutor(programPath, workingDir, campaign.program),
+          files: new FileResultStore(workspace.resultDir, workingDir),
+        },
+        deps.stop,
+      );
+      const records = await execution.settle();
+      for (const record of records) {
+        const results: StoredResultFile[] = [];
+        for (const file of record.files) {
+          // Content-addressed: a retried upload, or the same bytes from another run, is stored once.
+          const blobKey = `result-${file.sha256}`;
+          await deps.blobs.putFile(blobKey, path.join(workingDir, file.path));
+          results.push({
+            name: path.relative(workspace.resultDir, path.join(workingDir, file.path)),
+            blobKey,
+          });
+        }
+        await deps.campaigns.addRecord({ campaignId: unit.campaignId, record, results });
+      }
+      const lost = records.filter((r) => r.status === 'lost' || r.status === 'interrupted');
+      if (lost.length > 0 || execution.skipped.length > 0) {
+        const which = [...lost.map((r) => r.runNumber), ...execution.skipped.map((r) => r.runNumber)];
+        throw new UnitLostError(
+          `unit ${unit.id} on ${os.hostname()}: runs ${which.join(', ')} did not finish`,
+        );
+      }
+    } finally {
+      await workspace.dispose();
+    }
+  };
+}
