@@ -127,13 +127,12 @@ export async function executeCampaign(
       finished.count += 1;
       await deps.history.append([sample]);
     }
-    if (record.status === 'lost' && (attempts.get(run.runNumber) ?? 0) <= options.maxRetries && !stopping) {
-      const attempt = attempts.get(run.runNumber) ?? 1;
-      const delayMs = options.retryDelayMs * 2 ** (attempt - 1);
+    if (record.status === 'lost' && record.attempt <= options.maxRetries && !stopping) {
+      const delayMs = options.retryDelayMs * 2 ** (record.attempt - 1);
       deps.observer.notify({
         type: 'run-retry',
         runNumber: run.runNumber,
-        attempt: attempt + 1,
+        attempt: record.attempt + 1,
         reason: record.failure?.message ?? 'lost',
         delayMs,
       });
