@@ -9,6 +9,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { extractSafely, type ExtractLimits } from '../adapters/local/safe-extract.js';
 import type { BlobStore } from '../ports/blob-store.js';
+import { checkStoreKey } from '../core/store-keys.js';
 
 export interface ArtifactCacheOptions {
   /** Where unpacked artifacts live, one directory per artifact key. */
@@ -35,7 +36,7 @@ export class ArtifactCache {
 
   /** Returns the directory of the unpacked artifact `key`, fetching it if this node lacks it. */
   async ensure(key: string): Promise<ArtifactFetch> {
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(key)) throw new Error(`invalid artifact key '${key}'`);
+    checkStoreKey(key, 'artifact');
     const final = path.join(this.options.dir, key);
     if (await isDirectory(final)) return { dir: final, downloaded: false };
 

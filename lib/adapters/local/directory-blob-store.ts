@@ -7,18 +7,15 @@ import { randomUUID } from 'node:crypto';
 import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BlobCorruptError, BlobNotFoundError } from '../../core/errors.js';
+import { checkStoreKey } from '../../core/store-keys.js';
 import type { BlobInfo, BlobStore } from '../../ports/blob-store.js';
-import { sha256File } from './file-result-store.js';
-
-function checkKey(key: string): void {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(key)) throw new Error(`invalid blob key '${key}'`);
-}
+import { sha256File } from './sha256-file.js';
 
 export class DirectoryBlobStore implements BlobStore {
   constructor(private readonly dir: string) {}
 
   private paths(key: string) {
-    checkKey(key);
+    checkStoreKey(key, 'blob');
     const base = path.join(this.dir, key.slice(0, 2), key);
     return { blob: `${base}.blob`, info: `${base}.json` };
   }

@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { create as createTar } from 'tar';
 import { SourceSnapshotError, SourceSnapshotTooLargeError } from '../../core/errors.js';
 import { treeHash, unsafeEntryReason, type SourceEntry } from '../../core/source-tree.js';
-import { sha256File } from './file-result-store.js';
+import { sha256File } from './sha256-file.js';
 
 const run = promisify(execFile);
 

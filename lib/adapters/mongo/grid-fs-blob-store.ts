@@ -11,7 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import { GridFSBucket, type Db } from 'mongodb';
 import { BlobCorruptError, BlobNotFoundError } from '../../core/errors.js';
 import type { BlobInfo, BlobStore } from '../../ports/blob-store.js';
-import { sha256File } from '../local/file-result-store.js';
+import { sha256File } from '../local/sha256-file.js';
 
 interface BlobMetadata {
   readonly sha256: string;
