@@ -2,30 +2,18 @@
 import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { MongoClient } from 'mongodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DirectoryBlobStore } from '../../lib/adapters/local/directory-blob-store.js';
 import { GridFsBlobStore } from '../../lib/adapters/mongo/grid-fs-blob-store.js';
 import type { BlobStore } from '../../lib/ports/blob-store.js';
-import { startFerretDb, type TestMongo } from '../support/ferretdb-server.js';
+import { useFerretDb } from '../support/ferretdb-server.js';
 
-let mongo: TestMongo | undefined;
-let client: MongoClient;
+const mongoClient = useFerretDb();
 let databases = 0;
-
-beforeAll(async () => {
-  mongo = await startFerretDb();
-  client = new MongoClient(mongo.url);
-  await client.connect();
-});
-afterAll(async () => {
-  await client?.close();
-  await mongo?.stop();
-});
 
 const adapters: [string, () => BlobStore][] = [
   ['DirectoryBlobStore', () => new DirectoryBlobStore(mkdtempSync(path.join(os.tmpdir(), 'blobs-')))],
-  ['GridFsBlobStore', () => new GridFsBlobStore(client.db(`blobs${databases++}`))],
+  ['GridFsBlobStore', () => new GridFsBlobStore(mongoClient().db(`blobs${databases++}`))],
 ];
 
 function file(content: string | Buffer): string {

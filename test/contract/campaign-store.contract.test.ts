@@ -1,34 +1,22 @@
 /** One contract for every CampaignStore: in memory, and MongoDB on a real FerretDB. */
-import { MongoClient } from 'mongodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { InMemoryCampaignStore } from '../../lib/adapters/in-process/in-memory-campaign-store.js';
 import { MongoCampaignStore } from '../../lib/adapters/mongo/mongo-campaign-store.js';
-import type { RunRecord } from '../../lib/core/campaign.js';
 import {
   recordKey,
   type CampaignStore,
   type SwarmCampaign,
   type SwarmRunRecord,
 } from '../../lib/ports/campaign-store.js';
-import { startFerretDb, type TestMongo } from '../support/ferretdb-server.js';
+import { useFerretDb } from '../support/ferretdb-server.js';
+import { runRecord } from '../support/run-record.js';
 
-let mongo: TestMongo | undefined;
-let client: MongoClient | undefined;
+const mongoClient = useFerretDb();
 let databases = 0;
-
-beforeAll(async () => {
-  mongo = await startFerretDb();
-  client = new MongoClient(mongo.url);
-  await client.connect();
-});
-afterAll(async () => {
-  await client?.close();
-  await mongo?.stop();
-});
 
 const adapters: [string, () => CampaignStore][] = [
   ['InMemoryCampaignStore', () => new InMemoryCampaignStore()],
-  ['MongoCampaignStore', () => new MongoCampaignStore((client as MongoClient).db(`campaigns${databases++}`))],
+  ['MongoCampaignStore', () => new MongoCampaignStore(mongoClient().db(`campaigns${databases++}`))],
 ];
 
 const campaign = (campaignId: string, artifactKey = 'artifact-1'): SwarmCampaign => ({
@@ -44,34 +32,10 @@ const campaign = (campaignId: string, artifactKey = 'artifact-1'): SwarmCampaign
 });
 
 function entry(campaignId: string, runNumber: number, attempt = 1): SwarmRunRecord {
-  const record: RunRecord = {
-    v: 1,
-    runNumber,
-    configName: 'Quick',
-    description: `$x=${runNumber}, $repetition=0`,
-    status: 'ok',
-    attempt,
-    failure: null,
-    exitCode: 0,
-    signal: null,
-    startedAt: '2026-11-24T00:00:00.000Z',
-    endedAt: '2026-11-24T00:00:01.000Z',
-    durationMs: 1000,
-    events: 10,
-    simTime: '5',
-    termination: '<!> Simulation time limit reached -- at t=5s, event #10',
-    peakRssKb: 1000,
-    host: 'node-1',
-    argv: ['./demo', '-r', String(runNumber)],
-    batchSize: 1,
-    sessionId: 's1',
-    fingerprint: 'f1',
-    files: [],
-  };
   return {
     campaignId,
-    record,
-    results: [{ name: `Quick-x=${runNumber}-#0.sca`, blobKey: `result-${runNumber}` }],
+    record: runRecord(runNumber, { attempt, files: [] }),
+    results: [{ name: `C-x=${runNumber}-#0.sca`, blobKey: `result-${runNumber}` }],
   };
 }
 

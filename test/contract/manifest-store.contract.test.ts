@@ -7,33 +7,10 @@ import type { RunRecord } from '../../lib/core/campaign.js';
 import { JsonlManifestStore } from '../../lib/adapters/local/jsonl-manifest-store.js';
 import type { ManifestStore } from '../../lib/ports/manifest-store.js';
 import { InMemoryManifestStore } from '../fakes/in-memory-stores.js';
+import { runRecord } from '../support/run-record.js';
 
-function record(runNumber: number, status: RunRecord['status'], attempt = 1): RunRecord {
-  return {
-    v: 1,
-    runNumber,
-    configName: 'C',
-    description: `$x=${runNumber}, $repetition=0`,
-    status,
-    attempt,
-    failure: status === 'ok' ? null : { kind: 'signal', message: 'killed by SIGKILL' },
-    exitCode: status === 'ok' ? 0 : null,
-    signal: status === 'ok' ? null : 'SIGKILL',
-    startedAt: '2026-11-24T00:00:00.000Z',
-    endedAt: '2026-11-24T00:00:01.000Z',
-    durationMs: 1000,
-    events: 10,
-    simTime: '5',
-    termination: '<!> Simulation time limit reached -- at t=5s, event #10',
-    peakRssKb: null,
-    host: 'h',
-    argv: ['./sim', '-r', String(runNumber)],
-    batchSize: 1,
-    sessionId: 's',
-    fingerprint: 'f',
-    files: [{ path: `results/C-x=${runNumber}-#0.sca`, size: 3, mtimeMs: 1, sha256: 'a'.repeat(64) }],
-  };
-}
+const record = (runNumber: number, status: RunRecord['status'], attempt = 1) =>
+  runRecord(runNumber, { status, attempt });
 
 const adapters: [string, () => ManifestStore][] = [
   ['InMemoryManifestStore', () => new InMemoryManifestStore()],

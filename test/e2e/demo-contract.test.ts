@@ -16,10 +16,9 @@ import {
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { repoRoot } from '../support/repo.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const demoDir = path.join(repoRoot, 'examples/demo');
 const demoBin = path.join(demoDir, 'demo');
 const demoIni = path.join(demoDir, 'omnetpp.ini');

@@ -3,10 +3,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { RunRecord } from '../../lib/core/campaign.js';
+import { repoRoot } from '../support/repo.js';
 
-export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export { repoRoot };
+
 const cli = path.join(repoRoot, 'dist/cli/main.js');
 const demo = path.join(repoRoot, 'examples/demo');
 

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { MongoClient } from 'mongodb';
+import { afterAll, beforeAll } from 'vitest';
 import { freePort } from './ports.js';
 import { repoRoot } from './repo.js';
 
@@ -58,5 +59,27 @@ export async function startFerretDb(): Promise<TestMongo> {
       await exited;
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * Starts FerretDB for the calling test file (beforeAll) and stops it afterwards (afterAll); returns a
+ * getter for a connected client, valid inside tests.
+ */
+export function useFerretDb(): () => MongoClient {
+  let mongo: TestMongo | undefined;
+  let client: MongoClient | undefined;
+  beforeAll(async () => {
+    mongo = await startFerretDb();
+    client = new MongoClient(mongo.url);
+    await client.connect();
+  });
+  afterAll(async () => {
+    await client?.close();
+    await mongo?.stop();
+  });
+  return () => {
+    if (client === undefined) throw new Error('FerretDB is not running (used outside a test?)');
+    return client;
   };
 }
