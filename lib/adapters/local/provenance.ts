@@ -3,15 +3,12 @@
  * the tree was dirty, a hash of the source, the host. The fingerprint derived from them decides
  * whether earlier results are still valid for resume.
  */
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import type { SimulationProgram } from '../../ports/simulation-program.js';
-
-const run = promisify(execFile);
+import { gitOutput, gitTopLevel } from './git.js';
 
 export interface Provenance {
   readonly programVersion: string;
@@ -23,15 +20,6 @@ export interface Provenance {
   readonly fingerprint: string;
   readonly host: string;
   readonly nodeVersion: string;
-}
-
-async function git(args: string[], cwd: string): Promise<string | null> {
-  try {
-    const { stdout } = await run('git', args, { cwd, maxBuffer: 512 << 20, encoding: 'utf8' });
-    return stdout;
-  } catch {
-    return null;
-  }
 }
 
 async function hashFiles(files: readonly string[]): Promise<string> {
@@ -60,17 +48,17 @@ export async function collectProvenance(input: ProvenanceInput): Promise<Provena
     ...input.iniFiles.map((f) => path.resolve(input.workingDir, f)),
   ]);
 
-  const gitCommit = (await git(['rev-parse', 'HEAD'], input.workingDir))?.trim() ?? null;
+  const gitCommit = (await gitOutput(['rev-parse', 'HEAD'], input.workingDir))?.trim() ?? null;
   let gitDirty: boolean | null = null;
   let sourceHash = inputsHash;
   if (gitCommit !== null) {
-    const top = (await git(['rev-parse', '--show-toplevel'], input.workingDir))?.trim() ?? input.workingDir;
+    const top = (await gitTopLevel(input.workingDir)) ?? input.workingDir;
     const excludes = input.excluded
       .map((p) => path.relative(top, p))
       .filter((p) => p !== '' && !p.startsWith('..'))
       .map((p) => `:(exclude)${p}`);
     // The commit pins every tracked file; the diff adds staged and unstaged changes on top of it.
-    const diff = (await git(['diff', 'HEAD', '--binary', '--', '.', ...excludes], top)) ?? '';
+    const diff = (await gitOutput(['diff', 'HEAD', '--binary', '--', '.', ...excludes], top)) ?? '';
     gitDirty = diff.length > 0;
     sourceHash = createHash('sha256').update(gitCommit).update('\0').update(diff).digest('hex');
   }

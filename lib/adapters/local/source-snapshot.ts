@@ -4,17 +4,14 @@
  * outside git, every file of the directory. No pushed commit or git host is needed. The archive is a
  * gzipped tar with neutral owners and timestamps; its name is the tree hash of the content.
  */
-import { execFile } from 'node:child_process';
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { createHash } from 'node:crypto';
 import { create as createTar } from 'tar';
 import { SourceSnapshotError, SourceSnapshotTooLargeError } from '../../core/errors.js';
 import { treeHash, unsafeEntryReason, type SourceEntry } from '../../core/source-tree.js';
+import { gitOutput, gitTopLevel } from './git.js';
 import { sha256File } from './sha256-file.js';
-
-const run = promisify(execFile);
 
 export interface SnapshotRequest {
   /** The simulation's working directory; its git work tree (if any) is what gets snapshotted. */
@@ -37,22 +34,10 @@ export interface SourceSnapshot {
   readonly fromGit: boolean;
 }
 
-async function gitTopLevel(dir: string): Promise<string | null> {
-  try {
-    const { stdout } = await run('git', ['rev-parse', '--show-toplevel'], { cwd: dir, encoding: 'utf8' });
-    return stdout.trim();
-  } catch {
-    return null;
-  }
-}
-
 async function gitFiles(root: string): Promise<string[]> {
-  const { stdout } = await run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
-    cwd: root,
-    encoding: 'utf8',
-    maxBuffer: 1 << 30,
-  });
-  return [...new Set(stdout.split('\0').filter(Boolean))];
+  const listed = await gitOutput(['ls-files', '-z', '--cached', '--others', '--exclude-standard'], root);
+  if (listed === null) throw new SourceSnapshotError(`git could not list the files of ${root}`);
+  return [...new Set(listed.split('\0').filter(Boolean))];
 }
 
 /** Every file below `dir` (relative to `root`), skipping `.git` folders. */
