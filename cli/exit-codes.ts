@@ -1,5 +1,6 @@
 /** Every error -> exit code mapping of the CLI lives here. */
 import { z } from 'zod';
+import { BuildFailedError } from '../lib/core/errors.js';
 
 export const ExitCode = {
   /** Every selected run has intact results. */
@@ -10,6 +11,8 @@ export const ExitCode = {
   usage: 2,
   /** Internal or environment failure (disk full, broken state directory). */
   internal: 3,
+  /** The project's build failed in the swarm: nothing was run. */
+  buildFailed: 4,
   /** Stopped by SIGINT/SIGTERM; `inet-swarm run` again resumes. */
   interrupted: 130,
 } as const;
@@ -19,6 +22,14 @@ const INPUT_ERRORS = new Set([
   'SimulationQueryError',
   'CampaignLockedError',
   'ZodError',
+  'SourceSnapshotTooLargeError',
+  'SourceSnapshotError',
+  // The user's environment, not a bug: a stack trace would only hide the message.
+  'DockerUnreachableError',
+  'NotSwarmManagerError',
+  'GatewayAuthError',
+  'StackFileError',
+  'SwarmConfigError',
 ]);
 
 /** Prints an error the way a user needs it and returns the exit code. */
@@ -32,6 +43,10 @@ export function reportError(error: unknown, stderr: NodeJS.WritableStream): numb
   const name = error instanceof Error ? error.name : '';
   const message = error instanceof Error ? error.message : String(error);
   stderr.write(`inet-swarm: ${message}\n`);
+  if (error instanceof BuildFailedError) {
+    stderr.write(`the end of the build output:\n${error.logTail.map((line) => `  ${line}`).join('\n')}\n`);
+    return ExitCode.buildFailed;
+  }
   if (INPUT_ERRORS.has(name)) return ExitCode.usage;
   // Not the user's fault: the stack is what a bug report needs.
   if (error instanceof Error && error.stack !== undefined) stderr.write(`${error.stack}\n`);

@@ -4,8 +4,12 @@
 import os from 'node:os';
 import { z } from 'zod';
 import { runLocalCampaign } from '../../lib/local/run-local-campaign.js';
+import type { CollectOutcome } from '../../lib/swarm/client/collect-results.js';
+import { runSwarmCampaign } from '../../lib/swarm/client/run-swarm-campaign.js';
 import { ExitCode } from '../exit-codes.js';
 import { createReporter, summaryText } from '../output/reporters.js';
+import type { Reporter } from '../output/reporter.js';
+import { connectGateway, swarmName } from './gateway-connection.js';
 
 const positiveInt = (what: string) =>
   z.coerce
@@ -32,6 +36,12 @@ export const runOptionsSchema = z.object({
     .max(20, '--retries must be at most 20'),
   retryDelay: z.coerce.number().nonnegative('--retry-delay must not be negative'),
   stateDir: z.string().min(1).optional(),
+  /** `--swarm [name]`: true for the swarm deployed last, a string for a named one. */
+  swarm: z.union([z.boolean(), z.string().min(1)]).optional(),
+  build: z.string().min(1).optional(),
+  /** commander's `--no-build` sets build to false. */
+  noBuild: z.boolean().optional(),
+  maxSourceMb: z.coerce.number().positive('--max-source-mb must be positive').default(512),
 });
 
 export type RunOptions = z.input<typeof runOptionsSchema>;
@@ -40,10 +50,41 @@ export function defaultJobs(): number {
   return os.availableParallelism();
 }
 
+/**
+ * Runs `body` with the CLI's signal handling: the first SIGINT/SIGTERM aborts the signal handed to it
+ * (runs end cleanly, the manifest stays consistent, the next `run` resumes); a second one only says
+ * that we are still waiting.
+ */
+export async function withStopSignal<T>(
+  reporter: Reporter,
+  whatStopping: string,
+  body: (stop: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const stop = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stop.signal.aborted) {
+      process.stderr.write(`inet-swarm: ${signal} again; still waiting for running simulations to end\n`);
+      return;
+    }
+    reporter.notify({ type: 'campaign-stopping', reason: `${signal} received; ${whatStopping}` });
+    stop.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await body(stop.signal);
+  } finally {
+    reporter.close();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
 export async function runCommand(
   program: string,
   args: readonly string[],
   rawOptions: RunOptions,
+  detach = false,
 ): Promise<number> {
   const options = runOptionsSchema.parse(rawOptions);
   const reporter = await createReporter({
@@ -52,21 +93,9 @@ export async function runCommand(
     workingDir: options.directory,
     stdout: process.stdout,
   });
+  if (options.swarm !== undefined || detach) return runOnSwarm(program, args, options, reporter, detach);
 
-  // First signal: stop starting runs and end the running ones; the manifest stays consistent and
-  // the next `run` resumes. Running simulations get SIGTERM, then SIGKILL after a grace period.
-  const stop = new AbortController();
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (stop.signal.aborted) {
-      process.stderr.write(`inet-swarm: ${signal} again; still waiting for running simulations to end\n`);
-      return;
-    }
-    reporter.notify({ type: 'campaign-stopping', reason: `${signal} received; ending running simulations` });
-    stop.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  try {
+  return withStopSignal(reporter, 'ending running simulations', async (stop) => {
     const result = await runLocalCampaign(
       {
         program,
@@ -82,7 +111,7 @@ export async function runCommand(
         exportFile: options.export ?? null,
       },
       reporter,
-      stop.signal,
+      stop,
     );
     reporter.close();
     if (result.kind === 'exported') {
@@ -97,11 +126,77 @@ export async function runCommand(
         summaryText(counts.total, counts, problems, result.plan.resultDir, result.plan.workingDir),
       );
     }
-    if (stop.signal.aborted) return ExitCode.interrupted;
+    if (stop.aborted) return ExitCode.interrupted;
     return counts.ok + counts.reused === counts.total ? ExitCode.ok : ExitCode.runsFailed;
-  } finally {
+  });
+}
+
+/** `run --swarm` and `submit`: the same campaign, executed by a swarm. */
+async function runOnSwarm(
+  program: string,
+  args: readonly string[],
+  options: z.output<typeof runOptionsSchema>,
+  reporter: Reporter,
+  detach: boolean,
+): Promise<number> {
+  const gateway = await connectGateway(swarmName(options.swarm));
+  return withStopSignal(reporter, 'detaching; the swarm keeps running the campaign', async (stop) => {
+    const result = await runSwarmCampaign(
+      {
+        program,
+        args,
+        workingDir: options.directory,
+        stateDir: options.stateDir ?? null,
+        force: options.force,
+        runTimeoutMs: options.runTimeout === undefined ? null : options.runTimeout * 1000,
+        maxRetries: options.retries,
+        retryDelayMs: options.retryDelay * 1000,
+        buildCommand:
+          options.build !== undefined
+            ? { kind: 'command', command: options.build }
+            : options.noBuild === true
+              ? { kind: 'none' }
+              : { kind: 'auto' },
+        maxSourceBytes: options.maxSourceMb * 2 ** 20,
+        detach,
+      },
+      gateway,
+      reporter,
+      stop,
+    );
     reporter.close();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    const { submission } = result;
+    if (result.kind === 'submitted') {
+      process.stdout.write(
+        `submitted ${submission.swarmCampaignId}: ${submission.todo.length} run(s) queued, ${submission.reused} kept\n` +
+          `follow it with: inet-swarm attach ${submission.swarmCampaignId}\n`,
+      );
+      return ExitCode.ok;
+    }
+    return reportCollected(result.outcome, submission, options.json, stop.aborted);
+  });
+}
+
+/** The end of `run --swarm` and `attach`: the summary, or how to pick the campaign up again. */
+export function reportCollected(
+  outcome: CollectOutcome,
+  submission: { swarmCampaignId: string; plan: { resultDir: string; workingDir: string } },
+  json: boolean,
+  stopped: boolean,
+): number {
+  const { counts, problems } = outcome;
+  if (outcome.remaining > 0) {
+    process.stdout.write(
+      `detached: ${outcome.remaining} run(s) still running in the swarm; nothing is lost.\n` +
+        `  continue collecting: inet-swarm attach ${submission.swarmCampaignId}\n` +
+        `  stop it:             inet-swarm cancel ${submission.swarmCampaignId}\n`,
+    );
+    return stopped ? ExitCode.interrupted : ExitCode.runsFailed;
   }
+  if (!json) {
+    process.stdout.write(
+      summaryText(counts.total, counts, problems, submission.plan.resultDir, submission.plan.workingDir),
+    );
+  }
+  return counts.ok + counts.reused === counts.total ? ExitCode.ok : ExitCode.runsFailed;
 }

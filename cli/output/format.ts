@@ -26,7 +26,7 @@ export function startLine(event: Extract<CampaignEvent, { type: 'campaign-starte
     .map(([reason, count]) => `${count} ${reason}`)
     .join(', ');
   const resume = reused > 0 ? `; ${reused} already done, kept` : '';
-  return `${event.configName}: ${event.total} runs selected${resume}; running ${event.toRun}${why ? ` (${why})` : ''} on ${event.jobs} jobs\n`;
+  return `${event.configName}: ${event.total} runs selected${resume}; running ${event.toRun}${why ? ` (${why})` : ''} ${event.jobs > 0 ? `on ${event.jobs} jobs` : 'in the swarm'}\n`;
 }
 
 export function shellQuote(arg: string): string {

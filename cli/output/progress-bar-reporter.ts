@@ -56,6 +56,10 @@ export class ProgressBarReporter implements Reporter {
       case 'campaign-stopping':
         this.bars.log(`stopping: ${event.reason}\n`);
         break;
+      case 'build-log':
+        // The build happens before the bar exists.
+        this.options.stdout.write(`  build| ${event.line}\n`);
+        break;
       case 'notice':
         if (this.bar === null) this.options.stdout.write(`note: ${event.message}\n`);
         else this.bars.log(`note: ${event.message}\n`);

@@ -62,6 +62,9 @@ class PlainReporter implements Reporter {
       case 'notice':
         out.write(`note: ${event.message}\n`);
         break;
+      case 'build-log':
+        out.write(`  build| ${event.line}\n`);
+        break;
       case 'campaign-finished':
         break;
     }

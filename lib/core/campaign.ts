@@ -55,7 +55,9 @@ export type FailureKind =
   | 'out-of-memory'
   | 'timeout'
   | 'interrupted'
-  | 'spawn-error';
+  | 'spawn-error'
+  /** The machine or container running it disappeared (swarm: the queue gave up on the unit). */
+  | 'worker-lost';
 
 export interface RunFailure {
   readonly kind: FailureKind;
@@ -96,5 +98,5 @@ export interface RunRecord {
 /** What resume needs of a run's newest record: identity, outcome, fingerprint and files. */
 export type RecordedRun = Pick<
   RunRecord,
-  'runNumber' | 'configName' | 'description' | 'status' | 'fingerprint' | 'files'
+  'runNumber' | 'configName' | 'description' | 'status' | 'attempt' | 'sessionId' | 'fingerprint' | 'files'
 >;

@@ -52,6 +52,18 @@ export class ArchiveEntryRejectedError extends Error {
   }
 }
 
+/** The project's own build command failed; carries the last lines of its output (the compiler's error). */
+export class BuildFailedError extends Error {
+  override readonly name = 'BuildFailedError';
+  constructor(
+    message: string,
+    readonly logTail: readonly string[],
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
 /** Thrown by a queue handler when retrying a unit cannot help (a simulation error, a malformed unit). */
 export class UnitFailedPermanentlyError extends Error {
   override readonly name = 'UnitFailedPermanentlyError';
@@ -65,4 +77,29 @@ export class BlobNotFoundError extends Error {
 /** A blob's content no longer matches its recorded checksum; the copy was discarded. */
 export class BlobCorruptError extends Error {
   override readonly name = 'BlobCorruptError';
+}
+
+/** The Docker engine named with --docker (or DOCKER_HOST, or the local socket) does not answer. */
+export class DockerUnreachableError extends Error {
+  override readonly name = 'DockerUnreachableError';
+}
+
+/** The Docker engine answers but cannot deploy a stack: it is not a swarm manager. */
+export class NotSwarmManagerError extends Error {
+  override readonly name = 'NotSwarmManagerError';
+}
+
+/** The stack did not come up (a task keeps failing, an image is missing on a node...). */
+export class SwarmNotReadyError extends Error {
+  override readonly name = 'SwarmNotReadyError';
+}
+
+/** The gateway refused our token, or we have none for it. Nothing was done. */
+export class GatewayAuthError extends Error {
+  override readonly name = 'GatewayAuthError';
+}
+
+/** The gateway does not answer, or answered with something we cannot use. */
+export class GatewayError extends Error {
+  override readonly name = 'GatewayError';
 }

@@ -23,6 +23,7 @@ export type CampaignEvent =
       readonly toRun: number;
       /** Why runs are (re)run: `new`, `failed`, `missing-file`, `stale`... -> count. */
       readonly reasons: Readonly<Record<string, number>>;
+      /** Runs at a time on this machine; 0 when a swarm runs them. */
       readonly jobs: number;
     }
   | {
@@ -45,6 +46,8 @@ export type CampaignEvent =
       readonly delayMs: number;
     }
   | { readonly type: 'campaign-stopping'; readonly reason: string }
+  /** A line of the swarm's build output (swarm backend), as it happens. */
+  | { readonly type: 'build-log'; readonly line: string }
   /** Something the user should know that is not about one run (orphans reaped, source changed...). */
   | { readonly type: 'notice'; readonly message: string }
   | { readonly type: 'campaign-finished'; readonly counts: CampaignCounts; readonly elapsedMs: number };

@@ -27,6 +27,7 @@ export const runRecordSchema: z.ZodType<RunRecord> = z.object({
         'timeout',
         'interrupted',
         'spawn-error',
+        'worker-lost',
       ]),
       message: z.string(),
     })

@@ -35,11 +35,25 @@ export interface Consumer {
   close(): Promise<void>;
 }
 
+export interface EnqueueOptions {
+  /**
+   * Also add units whose id finished earlier (succeeded or failed): a resubmission asks for exactly the
+   * runs it wants redone. Units still queued or running are joined either way, never duplicated.
+   */
+  readonly replaceFinished?: boolean;
+}
+
+/**
+ * Called when the queue gives up on a unit without its handler having finished it: the worker running
+ * it vanished (a killed container or node) more often than the queue tolerates.
+ */
+export type AbandonedHandler = (unit: QueuedUnit, reason: string, finalAttempt: number) => Promise<void>;
+
 export interface RunQueue {
-  /** Adds units; ids already queued, running or recently done are ignored. */
-  enqueue(units: readonly QueuedUnit[], retry: RetryPolicy): Promise<void>;
+  /** Adds units; ids already queued, running or recently done are ignored (unless replaceFinished). */
+  enqueue(units: readonly QueuedUnit[], retry: RetryPolicy, options?: EnqueueOptions): Promise<void>;
   /** Starts handling units, `concurrency` at a time, until the consumer is closed. */
-  consume(handler: UnitHandler, concurrency: number): Consumer;
+  consume(handler: UnitHandler, concurrency: number, onAbandoned?: AbandonedHandler): Consumer;
   /** Removes a campaign's units that have not started; returns how many. */
   cancel(campaignId: string): Promise<number>;
   /** Units of a campaign not yet finished (waiting, delayed for retry, or running). */

@@ -15,7 +15,8 @@ import { executeUnit } from '../core/run-unit.js';
 import { readInvocation } from '../core/simulation-args.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { CampaignStore, StoredResultFile } from '../ports/campaign-store.js';
-import type { QueuedUnit, UnitHandler } from '../ports/run-queue.js';
+import type { AbandonedHandler, QueuedUnit, UnitHandler } from '../ports/run-queue.js';
+import type { RunRecord } from '../core/campaign.js';
 import type { ArtifactCache } from './artifact-cache.js';
 import { createTaskWorkspace } from './task-workspace.js';
 
@@ -33,6 +34,9 @@ export interface RunnerWorkerDeps {
 export class UnitLostError extends Error {
   override readonly name = 'UnitLostError';
 }
+
+/** The queue every runner consumes. */
+export const RUN_QUEUE = 'runs';
 
 export function runnerWorker(deps: RunnerWorkerDeps): UnitHandler {
   return async (unit: QueuedUnit, attempt: number) => {
@@ -59,7 +63,11 @@ export function runnerWorker(deps: RunnerWorkerDeps): UnitHandler {
         },
         deps.stop,
       );
-      const records = await execution.settle();
+      const settled = await execution.settle();
+      // A resubmission may have joined this unit while it ran (same id, still running): its records
+      // then belong to the newest submission, which is the one waiting for them.
+      const current = (await deps.campaigns.getCampaign(unit.campaignId)) ?? campaign;
+      const records = settled.map((record) => ({ ...record, sessionId: current.sessionId }));
       for (const record of records) {
         const results: StoredResultFile[] = [];
         for (const file of record.files) {
@@ -82,6 +90,46 @@ export function runnerWorker(deps: RunnerWorkerDeps): UnitHandler {
       }
     } finally {
       await workspace.dispose();
+    }
+  };
+}
+
+/**
+ * The record of runs the queue gave up on because the workers running them kept vanishing: there is
+ * no process outcome to classify, only the queue's reason. Marked as the unit's final attempt, so the
+ * client stops waiting for them.
+ */
+export function abandonedRunsRecorder(campaigns: CampaignStore): AbandonedHandler {
+  return async (unit, reason, finalAttempt) => {
+    const campaign = await campaigns.getCampaign(unit.campaignId);
+    if (campaign === null) return;
+    const now = new Date().toISOString();
+    for (const run of unit.runs) {
+      const record: RunRecord = {
+        v: 1,
+        runNumber: run.runNumber,
+        configName: run.configName,
+        description: run.description,
+        status: 'lost',
+        attempt: finalAttempt,
+        failure: { kind: 'worker-lost', message: `the swarm lost the run: ${reason}` },
+        exitCode: null,
+        signal: null,
+        startedAt: now,
+        endedAt: now,
+        durationMs: 0,
+        events: null,
+        simTime: null,
+        termination: null,
+        peakRssKb: null,
+        host: os.hostname(),
+        argv: [],
+        batchSize: unit.runs.length,
+        sessionId: campaign.sessionId,
+        fingerprint: campaign.fingerprint,
+        files: [],
+      };
+      await campaigns.addRecord({ campaignId: unit.campaignId, record, results: [] });
     }
   };
 }

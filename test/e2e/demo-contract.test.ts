@@ -265,8 +265,12 @@ describe('queries on the demo campaigns', () => {
       'Empty',
       'Odd',
       'Huge',
+      'SkewedLarge',
+      'Huge100k',
     ]);
     expect(counts.General).toBe(1);
+    expect(counts.SkewedLarge).toBe(200);
+    expect(counts.Huge100k).toBe(100_000);
     expect(counts.Quick).toBeGreaterThanOrEqual(12);
     expect(counts.Quick).toBeLessThanOrEqual(24);
     expect(counts.Uniform).toBeGreaterThanOrEqual(60);

@@ -26,11 +26,15 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-export function startCli(args: readonly string[], cwd: string): ChildProcess {
+export function startCli(
+  args: readonly string[],
+  cwd: string,
+  env: Record<string, string> = {},
+): ChildProcess {
   return spawn(process.execPath, [cli, ...args], {
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...process.env, NO_COLOR: '1', ...env },
   });
 }
 
@@ -44,8 +48,22 @@ export function collect(child: ChildProcess): Promise<CliResult> {
   );
 }
 
-export function inetSwarm(args: readonly string[], cwd: string): Promise<CliResult> {
-  return collect(startCli(args, cwd));
+export function inetSwarm(
+  args: readonly string[],
+  cwd: string,
+  env: Record<string, string> = {},
+): Promise<CliResult> {
+  return collect(startCli(args, cwd, env));
+}
+
+/** A project holding the demo's sources, Makefile and ini but no program: only a build can make it. */
+export function demoSourceProject(label = 'source'): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), `inet-swarm-e2e-${label}-`));
+  for (const name of readdirSync(demo)) {
+    if (/\.(cc|h)$/.test(name) || name === 'Makefile' || name === 'omnetpp.ini')
+      copyFileSync(path.join(demo, name), path.join(dir, name));
+  }
+  return dir;
 }
 
 /**

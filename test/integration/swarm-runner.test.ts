@@ -79,6 +79,9 @@ describe('the swarm runner', () => {
       runTimeoutMs: 60_000,
       sessionId: 'session-1',
       fingerprint: 'fingerprint-1',
+      configName: 'Failing',
+      totalRuns: plan.runs.length,
+      submittedAt: new Date().toISOString(),
     });
     await queue.enqueue(
       plan.runs.map((run, i) => ({

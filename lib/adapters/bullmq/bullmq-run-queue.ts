@@ -6,12 +6,21 @@
 import { Queue, UnrecoverableError, Worker, type JobType } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { UnitFailedPermanentlyError } from '../../core/errors.js';
-import type { Consumer, QueuedUnit, RetryPolicy, RunQueue, UnitHandler } from '../../ports/run-queue.js';
+import type {
+  AbandonedHandler,
+  Consumer,
+  EnqueueOptions,
+  QueuedUnit,
+  RetryPolicy,
+  RunQueue,
+  UnitHandler,
+} from '../../ports/run-queue.js';
 
 /** BullMQ's largest priority; lower numbers are served first. */
 const MAX_PRIORITY = 2 ** 21;
 /** Finished units are kept this long, so that a resubmission in that time is recognised as a duplicate. */
 const KEEP_FINISHED_SECONDS = 7 * 24 * 3600;
+const STALLS_TOLERATED = 10;
 const NOT_STARTED: JobType[] = ['waiting', 'prioritized', 'delayed'];
 const UNFINISHED: JobType[] = [...NOT_STARTED, 'active'];
 
@@ -29,10 +38,15 @@ export class BullMqRunQueue implements RunQueue {
     this.queue = new Queue<QueuedUnit>(queueName, { connection });
   }
 
-  async enqueue(units: readonly QueuedUnit[], retry: RetryPolicy): Promise<void> {
+  async enqueue(
+    units: readonly QueuedUnit[],
+    retry: RetryPolicy,
+    options: EnqueueOptions = {},
+  ): Promise<void> {
     for (const unit of units) {
       if (unit.id.includes(':')) throw new Error(`unit id ${unit.id} contains ':', which BullMQ reserves`);
     }
+    if (options.replaceFinished === true) await this.removeFinished(units);
     await this.queue.addBulk(
       units.map((unit) => ({
         // The job name carries the campaign so that cancel and pending can select by it.
@@ -50,7 +64,17 @@ export class BullMqRunQueue implements RunQueue {
     );
   }
 
-  consume(handler: UnitHandler, concurrency: number): Consumer {
+  /** Finished jobs under these ids are removed, so that adding them again runs them again. */
+  private async removeFinished(units: readonly QueuedUnit[]): Promise<void> {
+    for (let i = 0; i < units.length; i += 1000) {
+      const slice = units.slice(i, i + 1000);
+      const states = await Promise.all(slice.map((unit) => this.queue.getJobState(unit.id)));
+      const finished = slice.filter((_unit, j) => states[j] === 'completed' || states[j] === 'failed');
+      await Promise.all(finished.map((unit) => this.queue.remove(unit.id)));
+    }
+  }
+
+  consume(handler: UnitHandler, concurrency: number, onAbandoned?: AbandonedHandler): Consumer {
     const worker = new Worker<QueuedUnit>(
       this.queueName,
       async (job) => {
@@ -61,10 +85,24 @@ export class BullMqRunQueue implements RunQueue {
           throw error;
         }
       },
-      { connection: this.connection, concurrency },
+      {
+        connection: this.connection,
+        concurrency,
+        // A runner container killed mid-run leaves its unit 'active' until its lock expires; the unit
+        // then goes back to the queue. Killing runners repeatedly is survivable up to this many times.
+        maxStalledCount: STALLS_TOLERATED,
+      },
     );
     // Failures are the handler's to report; without a listener BullMQ would print them.
     worker.on('error', () => undefined);
+    if (onAbandoned !== undefined) {
+      worker.on('failed', (job, error) => {
+        // Only the stalled-job checker fails a job without our handler having thrown; handler
+        // failures already wrote their run records.
+        if (job === undefined || !/stalled/i.test(error.message)) return;
+        onAbandoned(job.data, error.message, job.opts.attempts ?? 1).catch(() => undefined);
+      });
+    }
     return { close: () => worker.close() };
   }
 

@@ -1,6 +1,9 @@
 import {
+  latestFirst,
   recordKey,
   type CampaignStore,
+  type CampaignSummary,
+  type RunPage,
   type SwarmCampaign,
   type SwarmRunRecord,
 } from '../../ports/campaign-store.js';
@@ -11,7 +14,9 @@ export class InMemoryCampaignStore implements CampaignStore {
   private readonly records = new Map<string, { entry: SwarmRunRecord; fetched: boolean }>();
 
   putCampaign(campaign: SwarmCampaign): Promise<void> {
-    if (!this.campaigns.has(campaign.campaignId)) this.campaigns.set(campaign.campaignId, campaign);
+    const first = this.campaigns.get(campaign.campaignId) ?? campaign;
+    const { sessionId, totalRuns, submittedAt } = campaign;
+    this.campaigns.set(campaign.campaignId, { ...first, sessionId, totalRuns, submittedAt });
     return Promise.resolve();
   }
 
@@ -39,5 +44,38 @@ export class InMemoryCampaignStore implements CampaignStore {
       if (stored?.entry.campaignId === campaignId) stored.fetched = true;
     }
     return Promise.resolve();
+  }
+
+  listCampaigns(): Promise<CampaignSummary[]> {
+    const summaries = [...this.campaigns.values()]
+      .sort((a, b) => (a.submittedAt === b.submittedAt ? 0 : a.submittedAt > b.submittedAt ? -1 : 1))
+      .map((campaign): CampaignSummary => {
+        const runs = { ok: 0, failed: 0, lost: 0, interrupted: 0 };
+        let okDurationMs = 0;
+        for (const { record } of this.latestRecords(campaign.campaignId)) {
+          runs[record.status] += 1;
+          if (record.status === 'ok') okDurationMs += record.durationMs;
+        }
+        return { ...campaign, runs, okDurationMs };
+      });
+    return Promise.resolve(summaries);
+  }
+
+  runRecords(campaignId: string, page: RunPage): Promise<SwarmRunRecord[]> {
+    return Promise.resolve(this.latestRecords(campaignId).slice(page.offset, page.offset + page.limit));
+  }
+
+  latestRecord(campaignId: string, runNumber: number): Promise<SwarmRunRecord | null> {
+    const latest = this.latestRecords(campaignId).find((entry) => entry.record.runNumber === runNumber);
+    return Promise.resolve(latest ?? null);
+  }
+
+  /** Each run's latest record, by run number. */
+  private latestRecords(campaignId: string): SwarmRunRecord[] {
+    const sorted = [...this.records.values()]
+      .map(({ entry }) => entry)
+      .filter((entry) => entry.campaignId === campaignId)
+      .sort((a, b) => latestFirst(a.record, b.record));
+    return sorted.filter((entry, i) => entry.record.runNumber !== sorted[i - 1]?.record.runNumber);
   }
 }

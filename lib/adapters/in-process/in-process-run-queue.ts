@@ -4,7 +4,14 @@
  * contract tests.
  */
 import { UnitFailedPermanentlyError } from '../../core/errors.js';
-import type { Consumer, QueuedUnit, RetryPolicy, RunQueue, UnitHandler } from '../../ports/run-queue.js';
+import type {
+  Consumer,
+  EnqueueOptions,
+  QueuedUnit,
+  RetryPolicy,
+  RunQueue,
+  UnitHandler,
+} from '../../ports/run-queue.js';
 
 interface Entry {
   readonly unit: QueuedUnit;
@@ -18,15 +25,17 @@ export class InProcessRunQueue implements RunQueue {
   private readonly wakers = new Set<() => void>();
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
 
-  enqueue(units: readonly QueuedUnit[], retry: RetryPolicy): Promise<void> {
+  enqueue(units: readonly QueuedUnit[], retry: RetryPolicy, options: EnqueueOptions = {}): Promise<void> {
     for (const unit of units) {
-      if (!this.entries.has(unit.id))
+      const existing = this.entries.get(unit.id);
+      if (existing === undefined || (options.replaceFinished === true && existing.state === 'done'))
         this.entries.set(unit.id, { unit, retry, attempt: 0, state: 'waiting' });
     }
     this.wake();
     return Promise.resolve();
   }
 
+  /** Workers here cannot vanish without their handler settling, so no unit is ever abandoned. */
   consume(handler: UnitHandler, concurrency: number): Consumer {
     let closed = false;
     let active = 0;

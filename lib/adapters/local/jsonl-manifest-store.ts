@@ -17,9 +17,19 @@ export class JsonlManifestStore implements ManifestStore {
   async latestRecords(): Promise<RecordedRun[]> {
     // Folded while streaming: earlier attempts of a run are dropped as soon as a newer one is read.
     const latest = new Map<number, RecordedRun>();
-    await this.file.read(({ runNumber, configName, description, status, fingerprint, files }) => {
+    await this.file.read((record) => {
+      const { runNumber, configName, description, status, attempt, sessionId, fingerprint, files } = record;
       latest.delete(runNumber);
-      latest.set(runNumber, { runNumber, configName, description, status, fingerprint, files });
+      latest.set(runNumber, {
+        runNumber,
+        configName,
+        description,
+        status,
+        attempt,
+        sessionId,
+        fingerprint,
+        files,
+      });
     });
     return [...latest.values()];
   }

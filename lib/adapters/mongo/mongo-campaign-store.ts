@@ -1,11 +1,20 @@
 /**
  * The CampaignStore in MongoDB: `campaigns` by id, and `runRecords` keyed by recordKey (unique), so a
  * runner retrying its write cannot duplicate a record, with a `fetched` flag the client clears.
+ *
+ * The dashboard's queries need each run's latest record. MongoDB would pick it with `$sort` + `$group`
+ * + `$first`, but FerretDB 1.24 (the MongoDB-compatible server the tests run on) has no `$first`, and
+ * its `$sum` of a nested field yields 0; so the records are read in `latestFirst` order and the first
+ * of each run is taken here. On MongoDB an index covers that scan: counting a 100,000-run campaign
+ * reads index keys, never a record.
  */
 import { MongoServerError, type Collection, type Db } from 'mongodb';
+import type { RunRecord } from '../../core/campaign.js';
 import {
   recordKey,
   type CampaignStore,
+  type CampaignSummary,
+  type RunPage,
   type SwarmCampaign,
   type SwarmRunRecord,
 } from '../../ports/campaign-store.js';
@@ -21,6 +30,14 @@ interface RecordDocument extends SwarmRunRecord {
 
 const DUPLICATE_KEY = 11000;
 
+/** `latestFirst` (lib/ports/campaign-store.ts) as a MongoDB sort, after an equality on campaignId. */
+const LATEST_FIRST = { 'record.runNumber': 1, 'record.endedAt': -1, 'record.attempt': -1 } as const;
+/** The fields counting needs, all in LATEST_INDEX, so the count reads the index alone (a covered query). */
+const COUNTED = { _id: 0, 'record.runNumber': 1, 'record.status': 1, 'record.durationMs': 1 } as const;
+const LATEST_INDEX = { campaignId: 1, ...LATEST_FIRST, 'record.status': 1, 'record.durationMs': 1 } as const;
+
+type CountedRecord = { record: Pick<RunRecord, 'runNumber' | 'status' | 'durationMs'> };
+
 export class MongoCampaignStore implements CampaignStore {
   private readonly campaigns: Collection<CampaignDocument>;
   private readonly records: Collection<RecordDocument>;
@@ -32,14 +49,24 @@ export class MongoCampaignStore implements CampaignStore {
   }
 
   private ensureIndexes(): Promise<unknown> {
-    this.indexes ??= this.records.createIndex({ campaignId: 1, fetched: 1 });
+    this.indexes ??= Promise.all([
+      this.records.createIndex({ campaignId: 1, fetched: 1 }),
+      this.records.createIndex(LATEST_INDEX),
+    ]);
     return this.indexes;
   }
 
   async putCampaign(campaign: SwarmCampaign): Promise<void> {
     // An insert that may fail as a duplicate rather than an upsert with $setOnInsert, which FerretDB
     // stores without its null fields: the first definition must be kept whole.
-    await this.insertOnce(this.campaigns, { _id: campaign.campaignId, ...campaign });
+    const inserted = await this.insertOnce(this.campaigns, { _id: campaign.campaignId, ...campaign });
+    if (!inserted) {
+      const { sessionId, totalRuns, submittedAt } = campaign;
+      await this.campaigns.updateOne(
+        { _id: campaign.campaignId },
+        { $set: { sessionId, totalRuns, submittedAt } },
+      );
+    }
   }
 
   async getCampaign(campaignId: string): Promise<SwarmCampaign | null> {
@@ -56,11 +83,16 @@ export class MongoCampaignStore implements CampaignStore {
   }
 
   /** Inserts a document unless one with its id exists (a duplicate is not an error: writes are retried). */
-  private async insertOnce<T extends { _id: string }>(collection: Collection<T>, document: T): Promise<void> {
+  /** Whether it inserted: false if a document with that id was there already. */
+  private async insertOnce<T extends { _id: string }>(
+    collection: Collection<T>,
+    document: T,
+  ): Promise<boolean> {
     try {
       await collection.insertOne(document as Parameters<Collection<T>['insertOne']>[0]);
+      return true;
     } catch (error) {
-      if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) return;
+      if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) return false;
       throw error;
     }
   }
@@ -68,11 +100,69 @@ export class MongoCampaignStore implements CampaignStore {
   async unfetchedRecords(campaignId: string, limit: number): Promise<SwarmRunRecord[]> {
     await this.ensureIndexes();
     const documents = await this.records.find({ campaignId, fetched: false }).limit(limit).toArray();
-    return documents.map(({ campaignId: id, record, results }) => ({ campaignId: id, record, results }));
+    return documents.map(toEntry);
   }
 
   async markFetched(campaignId: string, keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
     await this.records.updateMany({ campaignId, _id: { $in: [...keys] } }, { $set: { fetched: true } });
   }
+
+  async listCampaigns(): Promise<CampaignSummary[]> {
+    await this.ensureIndexes();
+    const campaigns = await this.campaigns.find().sort({ submittedAt: -1 }).toArray();
+    return Promise.all(
+      campaigns.map(async ({ _id, ...campaign }) => ({ ...campaign, ...(await this.countRuns(_id)) })),
+    );
+  }
+
+  private async countRuns(campaignId: string): Promise<Pick<CampaignSummary, 'runs' | 'okDurationMs'>> {
+    const runs = { ok: 0, failed: 0, lost: 0, interrupted: 0 };
+    let okDurationMs = 0;
+    let previous: number | null = null;
+    const scan = this.records.find({ campaignId }).sort(LATEST_FIRST).project<CountedRecord>(COUNTED);
+    for await (const { record } of scan) {
+      if (record.runNumber === previous) continue; // an earlier attempt of a run already counted
+      previous = record.runNumber;
+      runs[record.status] += 1;
+      if (record.status === 'ok') okDurationMs += record.durationMs;
+    }
+    return { runs, okDurationMs };
+  }
+
+  async runRecords(campaignId: string, page: RunPage): Promise<SwarmRunRecord[]> {
+    if (page.limit <= 0) return []; // MongoDB refuses $limit: 0
+    await this.ensureIndexes();
+    // The page is counted in runs, not records: the server picks the page's run numbers...
+    const pageOfRuns = [
+      { $match: { campaignId } },
+      { $group: { _id: '$record.runNumber' } },
+      { $sort: { _id: 1 } },
+      { $skip: page.offset },
+      { $limit: page.limit },
+    ];
+    const runNumbers = await this.records.aggregate<{ _id: number }>(pageOfRuns).toArray();
+    if (runNumbers.length === 0) return [];
+    // ...and their few records each come back latest first.
+    const documents = await this.records
+      .find({ campaignId, 'record.runNumber': { $in: runNumbers.map(({ _id }) => _id) } })
+      .sort(LATEST_FIRST)
+      .toArray();
+    return documents
+      .filter((document, i) => document.record.runNumber !== documents[i - 1]?.record.runNumber)
+      .map(toEntry);
+  }
+
+  async latestRecord(campaignId: string, runNumber: number): Promise<SwarmRunRecord | null> {
+    await this.ensureIndexes();
+    const document = await this.records.findOne(
+      { campaignId, 'record.runNumber': runNumber },
+      { sort: LATEST_FIRST },
+    );
+    return document === null ? null : toEntry(document);
+  }
+}
+
+function toEntry({ campaignId, record, results }: RecordDocument): SwarmRunRecord {
+  return { campaignId, record, results };
 }

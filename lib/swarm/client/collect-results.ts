@@ -1,0 +1,239 @@
+/**
+ * Streams a swarm campaign's finished runs into this machine's `results/` and manifest as they
+ * finish, exactly as a local run would have left them: each result file is downloaded beside the others
+ * (checksum-verified, renamed into place whole), then the run's record is appended to the manifest, and
+ * only then is the record marked fetched in the swarm. A client killed at any point therefore loses
+ * nothing: what it had not stored is still unfetched, and `attach` picks it up.
+ */
+import { mkdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { CampaignPlan, ResultFileInfo, RunRecord, RunSpec } from '../../core/campaign.js';
+import { GatewayError } from '../../core/errors.js';
+import type { CampaignCounts } from '../../core/events.js';
+import { parameterKey, type RuntimeSample } from '../../core/runtime-history.js';
+import type { CampaignObserver } from '../../ports/campaign-observer.js';
+import type { SwarmRunRecord } from '../../ports/campaign-store.js';
+import type { HistoryStore } from '../../ports/history-store.js';
+import type { ManifestStore } from '../../ports/manifest-store.js';
+import { recordKey } from '../../ports/campaign-store.js';
+import type { GatewayClient } from './gateway-client.js';
+
+export interface CollectRequest {
+  readonly swarmCampaignId: string;
+  readonly plan: CampaignPlan;
+  /** Runs this submission waits for; the others may still arrive (stragglers of earlier ones). */
+  readonly awaiting: ReadonlySet<number>;
+  readonly reused: number;
+  /** Attempts the queue makes per run: a lost record below this is followed by a retry. */
+  readonly attempts: number;
+}
+
+export interface CollectDeps {
+  readonly gateway: GatewayClient;
+  readonly manifest: ManifestStore;
+  readonly history: HistoryStore;
+  readonly observer: CampaignObserver;
+}
+
+export interface CollectOutcome {
+  readonly counts: CampaignCounts;
+  readonly problems: readonly RunRecord[];
+  readonly elapsedMs: number;
+  /** Runs still awaited when collection stopped (the user detached). */
+  readonly remaining: number;
+}
+
+const PAGE = 200;
+const IDLE_POLL_MS = 500;
+/** Records stored at the same time: downloads overlap, manifest appends group-commit. */
+const PARALLEL_RECORDS = 8;
+
+/**
+ * The run attempts the manifest already holds (newest per run). A client killed between appending a
+ * record and marking it fetched is handed the record again; it must not be stored twice.
+ */
+class StoredAttempts {
+  private readonly latest = new Map<number, string>();
+
+  static async load(manifest: ManifestStore): Promise<StoredAttempts> {
+    const stored = new StoredAttempts();
+    for (const record of await manifest.latestRecords()) stored.add(record);
+    return stored;
+  }
+
+  private static key(record: Pick<RunRecord, 'attempt' | 'sessionId'>): string {
+    return `${record.attempt}/${record.sessionId}`;
+  }
+
+  has(record: Pick<RunRecord, 'runNumber' | 'attempt' | 'sessionId'>): boolean {
+    return this.latest.get(record.runNumber) === StoredAttempts.key(record);
+  }
+
+  add(record: Pick<RunRecord, 'runNumber' | 'attempt' | 'sessionId'>): void {
+    this.latest.set(record.runNumber, StoredAttempts.key(record));
+  }
+}
+
+/** Whether no further record of this run will come. */
+export function isFinal(record: Pick<RunRecord, 'status' | 'attempt'>, attempts: number): boolean {
+  return record.status === 'ok' || record.status === 'failed' || record.attempt >= attempts;
+}
+
+/** A result name from the swarm, resolved inside the result directory or refused. */
+function resultPath(resultDir: string, name: string): string {
+  const target = path.resolve(resultDir, name);
+  if (path.isAbsolute(name) || !target.startsWith(`${resultDir}${path.sep}`))
+    throw new GatewayError(`the swarm sent a result file named '${name}', which leaves the result directory`);
+  return target;
+}
+
+/** Downloads a record's result files and returns the record as it describes this machine's copies. */
+async function storeResults(
+  entry: SwarmRunRecord,
+  plan: CampaignPlan,
+  gateway: GatewayClient,
+): Promise<RunRecord> {
+  const { record, results } = entry;
+  if (results.length !== record.files.length)
+    throw new GatewayError(
+      `run ${record.runNumber}: the swarm lists ${results.length} stored files for ${record.files.length} result files`,
+    );
+  const files: ResultFileInfo[] = [];
+  for (const [i, result] of results.entries()) {
+    const remote = record.files[i] as ResultFileInfo;
+    const target = resultPath(plan.resultDir, result.name);
+    await mkdir(path.dirname(target), { recursive: true });
+    await gateway.downloadBlob(result.blobKey, target, remote.sha256);
+    const info = await stat(target);
+    files.push({
+      path: path.relative(plan.workingDir, target),
+      size: info.size,
+      mtimeMs: info.mtimeMs,
+      sha256: remote.sha256,
+    });
+  }
+  return { ...record, files };
+}
+
+export async function collectResults(
+  request: CollectRequest,
+  deps: CollectDeps,
+  stop: AbortSignal,
+): Promise<CollectOutcome> {
+  const started = Date.now();
+  const awaiting = new Set(request.awaiting);
+  const runs = new Map<number, RunSpec>(request.plan.runs.map((run) => [run.runNumber, run]));
+  const problems = new Map<number, RunRecord>();
+  const counts = {
+    total: request.awaiting.size + request.reused,
+    reused: request.reused,
+    ok: 0,
+    failed: 0,
+    lost: 0,
+    interrupted: 0,
+    running: 0,
+  };
+  let finishedHere = 0;
+  const etaMs = () => (finishedHere === 0 ? null : ((Date.now() - started) / finishedHere) * awaiting.size);
+
+  const stored = await StoredAttempts.load(deps.manifest);
+  const store = async (entry: SwarmRunRecord) => {
+    if (stored.has(entry.record)) return;
+    const record = await storeResults(entry, request.plan, deps.gateway);
+    await deps.manifest.append(record);
+    stored.add(record);
+    const run = runs.get(record.runNumber);
+    if (record.status === 'ok' && run !== undefined) {
+      const sample: RuntimeSample = {
+        campaignId: request.plan.campaignId,
+        configName: run.configName,
+        runNumber: run.runNumber,
+        parameterKey: parameterKey(run),
+        durationMs: record.durationMs,
+      };
+      await deps.history.append([sample]);
+    }
+    if (!awaiting.has(record.runNumber)) return; // a straggler of an earlier submission: stored, not counted
+    if (!isFinal(record, request.attempts)) {
+      deps.observer.notify({
+        type: 'run-retry',
+        runNumber: record.runNumber,
+        attempt: record.attempt + 1,
+        reason: record.failure?.message ?? record.status,
+        delayMs: 0,
+      });
+      return;
+    }
+    awaiting.delete(record.runNumber);
+    finishedHere += 1;
+    counts[record.status] += 1;
+    if (record.status === 'ok') problems.delete(record.runNumber);
+    else problems.set(record.runNumber, record);
+    deps.observer.notify({ type: 'run-finished', record, counts: { ...counts }, etaMs: etaMs() });
+  };
+
+  deps.observer.notify({
+    type: 'campaign-started',
+    campaignId: request.swarmCampaignId,
+    configName: request.plan.configName,
+    resultDir: request.plan.resultDir,
+    total: counts.total,
+    toRun: awaiting.size,
+    reasons: {},
+    jobs: 0,
+  });
+  while (awaiting.size > 0 && !stop.aborted) {
+    const page = await deps.gateway.unfetchedRecords(request.swarmCampaignId, PAGE);
+    if (page.length === 0) {
+      await sleep(IDLE_POLL_MS, stop);
+      continue;
+    }
+    for (let i = 0; i < page.length; i += PARALLEL_RECORDS) {
+      const slice = page.slice(i, i + PARALLEL_RECORDS);
+      await Promise.all(slice.map(store));
+      await deps.gateway.markFetched(request.swarmCampaignId, slice.map(recordKey));
+    }
+  }
+  const elapsedMs = Date.now() - started;
+  if (awaiting.size === 0)
+    deps.observer.notify({ type: 'campaign-finished', counts: { ...counts }, elapsedMs });
+  return {
+    counts: { ...counts },
+    problems: [...problems.values()].sort((a, b) => a.runNumber - b.runNumber),
+    elapsedMs,
+    remaining: awaiting.size,
+  };
+}
+
+/** Drains the records an earlier, interrupted client left unfetched, so that resume sees them. */
+export async function drainUnfetched(
+  swarmCampaignId: string,
+  plan: CampaignPlan,
+  deps: Pick<CollectDeps, 'gateway' | 'manifest'>,
+): Promise<number> {
+  let drained = 0;
+  const stored = await StoredAttempts.load(deps.manifest);
+  for (;;) {
+    const page = await deps.gateway.unfetchedRecords(swarmCampaignId, PAGE);
+    if (page.length === 0) return drained;
+    for (const entry of page) {
+      if (stored.has(entry.record)) continue;
+      await deps.manifest.append(await storeResults(entry, plan, deps.gateway));
+      stored.add(entry.record);
+    }
+    await deps.gateway.markFetched(swarmCampaignId, page.map(recordKey));
+    drained += page.length;
+  }
+}
+
+function sleep(ms: number, stop: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      stop.removeEventListener('abort', done);
+      resolve();
+    }
+    stop.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,278 @@
+/**
+ * The swarm backend seen from the CLI ("local-swarm mode"): prepare the campaign in the swarm (source,
+ * build, plan), decide what to run from the same local manifest as the local backend, enqueue it
+ * longest-first with deterministic ids, and collect the results into `results/` as they finish.
+ * `submit` stops after enqueueing; `attach` resumes collecting from what the state directory recorded.
+ */
+import { randomUUID } from 'node:crypto';
+import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { CampaignLock } from '../../adapters/local/campaign-lock.js';
+import { FileResultStore } from '../../adapters/local/file-result-store.js';
+import { JsonlHistoryStore } from '../../adapters/local/jsonl-history-store.js';
+import { JsonlManifestStore } from '../../adapters/local/jsonl-manifest-store.js';
+import { checkWorkingDir, ensureWritableDir } from '../../adapters/local/preflight.js';
+import { StateDir } from '../../adapters/local/state-dir.js';
+import type { CampaignPlan } from '../../core/campaign.js';
+import { CampaignInputError } from '../../core/errors.js';
+import { decideResume, type ResumeDecision } from '../../core/resume.js';
+import { RuntimeEstimator } from '../../core/runtime-history.js';
+import { priorityOrder } from '../../core/schedule.js';
+import type { CampaignObserver } from '../../ports/campaign-observer.js';
+import type { QueuedUnit, RetryPolicy } from '../../ports/run-queue.js';
+import { collectResults, drainUnfetched, isFinal, type CollectOutcome } from './collect-results.js';
+import type { GatewayClient } from './gateway-client.js';
+import { prepareCampaign, type BuildCommand } from './prepare-campaign.js';
+
+export interface SwarmCampaignOptions {
+  readonly program: string;
+  readonly args: readonly string[];
+  readonly workingDir: string;
+  readonly stateDir: string | null;
+  readonly force: boolean;
+  readonly runTimeoutMs: number | null;
+  readonly maxRetries: number;
+  readonly retryDelayMs: number;
+  readonly buildCommand: BuildCommand;
+  readonly maxSourceBytes: number;
+  /** `submit`: return once the runs are enqueued. */
+  readonly detach: boolean;
+}
+
+/** What the state directory keeps of a submission, so that `attach` can collect it later. */
+interface Submission {
+  readonly v: 1;
+  readonly swarmCampaignId: string;
+  readonly sessionId: string;
+  readonly submittedAt: string;
+  readonly attempts: number;
+  readonly reused: number;
+  /** The runs this submission enqueued. */
+  readonly todo: readonly number[];
+  readonly plan: CampaignPlan;
+}
+
+export type SwarmCampaignResult =
+  | { readonly kind: 'submitted'; readonly submission: Submission; readonly decision: ResumeDecision }
+  | {
+      readonly kind: 'collected';
+      readonly submission: Submission;
+      readonly outcome: CollectOutcome;
+      readonly manifestFile: string;
+    };
+
+/** Units per gateway request: large enough to enqueue 100,000 runs in seconds, small enough for one body. */
+const ENQUEUE_CHUNK = 5000;
+
+function submissionFile(state: StateDir, campaignId: string): string {
+  return path.join(state.campaignDir(campaignId), 'swarm-submission.json');
+}
+
+export async function runSwarmCampaign(
+  options: SwarmCampaignOptions,
+  gateway: GatewayClient,
+  observer: CampaignObserver,
+  stop: AbortSignal,
+): Promise<SwarmCampaignResult> {
+  const workingDir = path.resolve(options.workingDir);
+  await checkWorkingDir(workingDir);
+  const state = new StateDir(path.resolve(options.stateDir ?? path.join(workingDir, '.inet-swarm')));
+  await state.ensure();
+  const prepared = await prepareCampaign(
+    {
+      program: options.program,
+      args: options.args,
+      workingDir,
+      stateDir: state.root,
+      buildCommand: options.buildCommand,
+      maxSourceBytes: options.maxSourceBytes,
+    },
+    gateway,
+    observer,
+    stop,
+  );
+  const { plan } = prepared;
+  await ensureWritableDir(plan.resultDir, 'result directory');
+  await ensureWritableDir(state.campaignDir(plan.campaignId), 'state directory');
+  return withCampaignState(state, plan.campaignId, async (manifest, history) => {
+    // One swarm campaign per (campaign, build): a changed source is a new campaign in the swarm, while
+    // the local manifest (per campaign) sees the old results as stale and reruns them.
+    const swarmCampaignId = `${plan.campaignId}-${prepared.artifactKey.replace(/^artifact-/, '').slice(0, 12)}`;
+    const fingerprint = prepared.artifactKey;
+    const earlier = await gateway.campaign(swarmCampaignId);
+    if (earlier !== null) {
+      const drained = await drainUnfetched(swarmCampaignId, plan, { gateway, manifest });
+      if (drained > 0)
+        observer.notify({
+          type: 'notice',
+          message: `stored ${drained} run(s) finished in the swarm since the last session`,
+        });
+      // Units an earlier session queued but never started are requeued below under this session.
+      await gateway.cancel(swarmCampaignId);
+    }
+    const files = new FileResultStore(plan.resultDir, workingDir);
+    const decision = await decideResume(
+      plan.runs,
+      await manifest.latestRecords(),
+      fingerprint,
+      files,
+      options.force,
+    );
+    const sessionId = randomUUID();
+    const submittedAt = new Date().toISOString();
+    const retry: RetryPolicy = { attempts: options.maxRetries + 1, backoffMs: options.retryDelayMs };
+    await gateway.putCampaign({
+      campaignId: swarmCampaignId,
+      artifactKey: prepared.artifactKey,
+      program: options.program,
+      args: [...options.args],
+      workingDir: prepared.workingDirInArtifact,
+      resultDir: prepared.resultDirInArtifact,
+      runTimeoutMs: options.runTimeoutMs,
+      sessionId,
+      fingerprint,
+      configName: plan.configName,
+      totalRuns: plan.runs.length,
+      submittedAt,
+    });
+    const estimator = new RuntimeEstimator(
+      plan.campaignId,
+      plan.configName,
+      await history.load(plan.campaignId),
+    );
+    const units: QueuedUnit[] = priorityOrder(decision.todo, estimator).map((run, i) => ({
+      id: `${swarmCampaignId}-${run.runNumber}`,
+      campaignId: swarmCampaignId,
+      runs: [run],
+      priority: i + 1,
+    }));
+    for (let i = 0; i < units.length; i += ENQUEUE_CHUNK)
+      await gateway.enqueue(swarmCampaignId, units.slice(i, i + ENQUEUE_CHUNK), retry, earlier !== null);
+
+    observer.notify({
+      type: 'notice',
+      message: `swarm campaign ${swarmCampaignId}: ${units.length} run(s) queued (inet-swarm status|logs|cancel ${swarmCampaignId})`,
+    });
+    const submission: Submission = {
+      v: 1,
+      swarmCampaignId,
+      sessionId,
+      submittedAt,
+      attempts: retry.attempts,
+      reused: decision.reused.length,
+      todo: decision.todo.map((run) => run.runNumber),
+      plan,
+    };
+    await writeAtomically(submissionFile(state, plan.campaignId), JSON.stringify(submission));
+    if (options.detach) return { kind: 'submitted', submission, decision };
+
+    const outcome = await collectResults(
+      {
+        swarmCampaignId,
+        plan,
+        awaiting: new Set(submission.todo),
+        reused: submission.reused,
+        attempts: submission.attempts,
+      },
+      { gateway, manifest, history, observer },
+      stop,
+    );
+    return { kind: 'collected', submission, outcome, manifestFile: state.manifestFile(plan.campaignId) };
+  });
+}
+
+export interface AttachOptions {
+  readonly workingDir: string;
+  readonly stateDir: string | null;
+  /** A swarm campaign id, or a unique prefix of one; null: the only submission in the state directory. */
+  readonly campaign: string | null;
+}
+
+/** Continues collecting a submission whose client stopped (killed, Ctrl-C, or `submit`). */
+export async function attachSwarmCampaign(
+  options: AttachOptions,
+  gateway: GatewayClient,
+  observer: CampaignObserver,
+  stop: AbortSignal,
+): Promise<SwarmCampaignResult & { kind: 'collected' }> {
+  const state = new StateDir(
+    path.resolve(options.stateDir ?? path.join(path.resolve(options.workingDir), '.inet-swarm')),
+  );
+  const submission = await findSubmission(state, options.campaign);
+  const { plan } = submission;
+  return withCampaignState(state, plan.campaignId, async (manifest, history) => {
+    // What finished while no client was collecting, stored before anything is counted.
+    await drainUnfetched(submission.swarmCampaignId, plan, { gateway, manifest });
+    // Runs already stored for this submission are done; the rest are still awaited.
+    const done = new Set(
+      (await manifest.latestRecords())
+        .filter((record) => record.sessionId === submission.sessionId && isFinal(record, submission.attempts))
+        .map((record) => record.runNumber),
+    );
+    const awaiting = new Set(submission.todo.filter((run) => !done.has(run)));
+    const outcome = await collectResults(
+      {
+        swarmCampaignId: submission.swarmCampaignId,
+        plan,
+        awaiting,
+        reused: submission.reused + (submission.todo.length - awaiting.size),
+        attempts: submission.attempts,
+      },
+      { gateway, manifest, history, observer },
+      stop,
+    );
+    return {
+      kind: 'collected' as const,
+      submission,
+      outcome,
+      manifestFile: state.manifestFile(plan.campaignId),
+    };
+  });
+}
+
+/** The campaign's local state, held for the duration of `body`: the lock, the manifest and the history. */
+async function withCampaignState<T>(
+  state: StateDir,
+  campaignId: string,
+  body: (manifest: JsonlManifestStore, history: JsonlHistoryStore) => Promise<T>,
+): Promise<T> {
+  const lock = await CampaignLock.acquire(state.lockFile(campaignId));
+  const manifest = new JsonlManifestStore(state.manifestFile(campaignId));
+  const history = new JsonlHistoryStore(state.historyFile());
+  try {
+    return await body(manifest, history);
+  } finally {
+    await manifest.close();
+    await history.close();
+    await lock.release();
+  }
+}
+
+async function findSubmission(state: StateDir, wanted: string | null): Promise<Submission> {
+  const campaignsDir = path.dirname(state.campaignDir('x'));
+  const ids = await readdir(campaignsDir).catch(() => [] as string[]);
+  const submissions: Submission[] = [];
+  for (const id of ids) {
+    const text = await readFile(submissionFile(state, id), 'utf8').catch(() => null);
+    if (text !== null) submissions.push(JSON.parse(text) as Submission);
+  }
+  const matching = submissions.filter(
+    (s) => wanted === null || s.swarmCampaignId.startsWith(wanted) || s.plan.campaignId.startsWith(wanted),
+  );
+  if (matching.length === 1) return matching[0] as Submission;
+  if (matching.length === 0)
+    throw new CampaignInputError(
+      wanted === null
+        ? `no swarm campaign was submitted from ${state.root}`
+        : `no swarm campaign '${wanted}' was submitted from ${state.root}`,
+    );
+  throw new CampaignInputError(
+    `several swarm campaigns were submitted from ${state.root}; name one:\n${matching.map((s) => `  ${s.swarmCampaignId} (${s.plan.configName})`).join('\n')}`,
+  );
+}
+
+async function writeAtomically(file: string, text: string): Promise<void> {
+  const partial = `${file}.partial`;
+  await writeFile(partial, text);
+  await rename(partial, file);
+}
