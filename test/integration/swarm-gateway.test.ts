@@ -5,7 +5,15 @@
  * must refuse what it should, before doing anything.
  */
 import { createHash } from 'node:crypto';
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InProcessSwarm } from '../support/in-process-swarm.js';
@@ -249,6 +257,30 @@ describe('run --swarm', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('over the limit');
     expect(result.stderr).toContain('huge.dat');
+  });
+
+  it('passes paths and arguments with shell syntax through the swarm unharmed', async () => {
+    const base = demoSourceProject('swarm-argv');
+    const project = path.join(base, `a b;$(touch PWNED)&'x'`);
+    mkdirSync(project);
+    for (const name of readdirSync(base).filter((n) => n !== path.basename(project)))
+      renameSync(
+        path.join(base, name),
+        path.join(project, name === 'omnetpp.ini' ? 'my study #1.ini' : name),
+      );
+    const args = ['-f', 'my study #1.ini', '-c', 'Quick', '-r', '$repetition==0 && $repetition!=1'];
+    const result = await inetSwarm(['run', '--swarm', '-C', project, './demo', ...args], base, swarm.cliEnv);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('6 runs: 6 ok');
+    expect(existsSync(path.join(base, 'PWNED'))).toBe(false);
+    expect(existsSync(path.join(project, 'PWNED'))).toBe(false);
+    expect(manifestRecords(project)[0]?.argv.slice(0, 5)).toEqual([
+      './demo',
+      '-f',
+      'my study #1.ini',
+      '-c',
+      'Quick',
+    ]);
   });
 
   it('a wrong token fails with a clear message and exit 2', async () => {

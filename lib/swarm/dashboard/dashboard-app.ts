@@ -10,6 +10,10 @@ export function createDashboardApp(deps: DashboardDeps & { readonly token: strin
   const { token, ...routerDeps } = deps;
   const app = express();
   app.disable('x-powered-by');
+  // Docker's health check: reveals nothing, needs no token.
+  app.get('/healthz', (_request, response) => {
+    response.json({ ok: true });
+  });
   app.use(tokenAuth(token));
   app.use(dashboardRouter(routerDeps));
   return app;
