@@ -5,7 +5,7 @@
  * is not part of these figures: they measure what inet-swarm itself adds.
  */
 import { spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, it } from 'vitest';
@@ -88,11 +88,16 @@ it('measures dispatch overhead, enqueueing 100,000 runs, and rebuilds', async ()
     }
     const dispatchOverheadMs = (median(remote) - median(local)) / 200;
 
-    // 3. A second submission of an unchanged source: the compiles it causes.
-    const first = await inetSwarm(['submit', '-C', source, './demo', '-c', 'Quick'], source, swarm.cliEnv);
+    process.stderr.write(`local ${JSON.stringify(local)} ms, swarm ${JSON.stringify(remote)} ms\n`);
+
+    // 3. A second submission of an unchanged source: the compiles it causes. The first submission of
+    // this source compiles (a changed file defeats ccache), the second must not.
+    const changed = demoSourceProject('bench-rebuild');
+    appendFileSync(path.join(changed, 'model.cc'), `\n// bench:swarm ${Date.now()}\n`);
+    const first = await inetSwarm(['submit', '-C', changed, './demo', '-c', 'Quick'], changed, swarm.cliEnv);
     expect(first.events.some(notice('built '))).toBe(true);
     const again = mkdtempSync(path.join(os.tmpdir(), 'bench-rebuild-'));
-    cpSync(source, again, { recursive: true });
+    cpSync(changed, again, { recursive: true });
     const second = await inetSwarm(['submit', '-C', again, './demo', '-c', 'Quick'], again, swarm.cliEnv);
     const built = second.events.find(notice('built '));
     const rebuildCompiles =
@@ -103,6 +108,9 @@ it('measures dispatch overhead, enqueueing 100,000 runs, and rebuilds', async ()
     await swarm.stopRunner();
     const big = await inetSwarm(['submit', '-C', source, './demo', '-c', 'Huge100k'], source, swarm.cliEnv);
     const enqueueS = (at(big, notice('swarm campaign ')) - at(big, notice('planned '))) / 1000;
+    process.stderr.write(
+      `rebuild compiles ${rebuildCompiles}; 100k: enqueued in ${enqueueS} s, rss ${big.peakRssKb} kB\n`,
+    );
 
     const results = {
       local_ms: local,

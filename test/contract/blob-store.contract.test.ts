@@ -14,6 +14,11 @@ let databases = 0;
 const adapters: [string, () => BlobStore][] = [
   ['DirectoryBlobStore', () => new DirectoryBlobStore(mkdtempSync(path.join(os.tmpdir(), 'blobs-')))],
   ['GridFsBlobStore', () => new GridFsBlobStore(mongoClient().db(`blobs${databases++}`))],
+  // Everything through GridFS chunks rather than inline documents.
+  [
+    'GridFsBlobStore (GridFS only)',
+    () => new GridFsBlobStore(mongoClient().db(`blobs${databases++}`), 'blobs', 0),
+  ],
 ];
 
 function file(content: string | Buffer): string {

@@ -212,13 +212,32 @@ describe('run --swarm', () => {
 
     // A client killed after storing records but before marking them fetched gets them again:
     // they must not be stored twice.
-    await swarm
-      .db()
-      .collection('runRecords')
-      .updateMany({ campaignId: id }, { $set: { fetched: false } });
+    const delivered = await swarm.db().collection('runRecords').find({ campaignId: id }).toArray();
+    await swarm.db().collection('runRecordsOutbox').insertMany(delivered);
     const again = await inetSwarm(['attach', '-C', project], project, swarm.cliEnv);
     expect(again.code, again.stderr).toBe(0);
     expect(manifestRecords(project)).toHaveLength(18);
+  });
+
+  it('cancel removes the queued runs; status shows what was done', async () => {
+    const project = demoSourceProject('swarm-cancel');
+    await swarm.stopRunner();
+    try {
+      const submitted = await inetSwarm(
+        ['submit', '-C', project, './demo', '-c', 'Uniform'],
+        project,
+        swarm.cliEnv,
+      );
+      const id = /submitted (\S+):/.exec(submitted.stdout)?.[1] as string;
+      const cancelled = await inetSwarm(['cancel', id], project, swarm.cliEnv);
+      expect(cancelled.code, cancelled.stderr).toBe(0);
+      expect(cancelled.stdout).toContain(`cancelled ${id}: 64 queued run(s) removed`);
+      const status = await inetSwarm(['status', id], project, swarm.cliEnv);
+      expect(status.stdout).toContain('0/64 done');
+      expect((await inetSwarm(['cancel', 'no-such-campaign'], project, swarm.cliEnv)).code).toBe(2);
+    } finally {
+      swarm.startRunner(2);
+    }
   });
 
   it('a build failure shows the compiler error, enqueues nothing and exits non-zero', async () => {

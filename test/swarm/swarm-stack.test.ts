@@ -202,3 +202,29 @@ describe('a campaign on the swarm', () => {
       );
   }, 1_200_000);
 });
+
+describe('swarm down', () => {
+  it('removes the services but keeps the volumes unless --purge', async () => {
+    const down = await inetSwarm(['swarm', 'down', '--docker', cluster.manager.dockerHost], os.tmpdir(), env);
+    expect(down.code, down.stderr).toBe(0);
+    expect(
+      await docker(1).listServices({ filters: { label: [`com.docker.stack.namespace=${STACK}`] } }),
+    ).toEqual([]);
+    const volumes = async () =>
+      (
+        (await docker(1).listVolumes({ filters: { label: [`com.docker.stack.namespace=${STACK}`] } }))
+          .Volumes ?? []
+      ).map((v) => v.Name);
+    expect(await volumes()).toEqual(expect.arrayContaining([`${STACK}_redis-data`, `${STACK}_mongo-data`]));
+    const purge = await inetSwarm(
+      ['swarm', 'down', '--purge', '--docker', cluster.manager.dockerHost],
+      os.tmpdir(),
+      env,
+    );
+    expect(purge.code, purge.stderr).toBe(0);
+    expect(await volumes()).toEqual([]);
+    expect((await docker(1).listSecrets()).map((secret) => secret.Spec?.Name)).not.toContain(
+      'inet_swarm_gateway_token',
+    );
+  }, 300_000);
+});

@@ -241,7 +241,7 @@ export class DockerSwarmControl {
   async remove(purge: boolean): Promise<{ services: number; volumes: number }> {
     const filters = { label: [`${STACK_LABEL}=${this.stack}`] };
     const services = await this.docker.listServices({ filters });
-    for (const service of services) await this.docker.getService(service.ID).remove();
+    for (const service of services) await this.docker.getService(service.ID).remove().catch(ignoreGone);
     // Networks can only go once the tasks using them are gone.
     for (let i = 0; i < 60; i++) {
       if ((await this.tasksOf(services.map((service) => service.ID))).length === 0) break;
@@ -256,7 +256,7 @@ export class DockerSwarmControl {
     let volumes = 0;
     if (purge) {
       for (const secret of await this.docker.listSecrets({ filters }))
-        await this.docker.getSecret(secret.ID).remove();
+        await this.docker.getSecret(secret.ID).remove().catch(ignoreGone);
       // Containers release their volumes shortly after their tasks are removed.
       for (let i = 0; i < 30; i++) {
         const remaining = (await this.docker.listVolumes({ filters })).Volumes ?? [];
@@ -278,4 +278,9 @@ export class DockerSwarmControl {
     }
     return { services: services.length, volumes };
   }
+}
+
+/** Removing something already gone (another `down`, Docker's own clean-up) is not an error. */
+function ignoreGone(error: unknown): void {
+  if ((error as { statusCode?: number }).statusCode !== 404) throw error;
 }

@@ -1,68 +1,110 @@
 /**
- * Blobs in MongoDB GridFS, the swarm's shared store: sources, build artifacts and result files up to
- * any size, chunked by GridFS. The blob key is the GridFS file name; the content checksum is kept in
- * its metadata and verified on every read.
+ * Blobs in MongoDB, the swarm's shared store: sources, build artifacts and result files of any size.
+ * Every blob has one index document whose `_id` is the blob key, holding its size and checksum, and
+ * its content either inline (small blobs: result files, most of a campaign's blobs) or in GridFS
+ * (large ones: sources, artifacts, plans). Every lookup is by `_id`, which every MongoDB-wire server
+ * answers from its primary index: FerretDB, which tests use in place of mongod, does not use secondary
+ * indexes, and looking result files up by GridFS file name made each runner's upload scan every file
+ * stored before (bench:swarm). The index document is written last and only once, so concurrent
+ * uploaders agree on the first copy; the checksum is verified on every read.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { rename, rm, stat } from 'node:fs/promises';
+import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { GridFSBucket, type Db } from 'mongodb';
+import type { ObjectId } from 'mongodb';
+import { Binary, GridFSBucket, MongoServerError, type Collection, type Db } from 'mongodb';
 import { BlobCorruptError, BlobNotFoundError } from '../../core/errors.js';
 import type { BlobInfo, BlobStore } from '../../ports/blob-store.js';
 import { sha256File } from '../local/sha256-file.js';
 
-interface BlobMetadata {
-  readonly sha256: string;
+interface BlobDocument {
+  _id: string;
+  size: number;
+  sha256: string;
+  /** The content, for small blobs. */
+  inline?: Binary;
+  /** The GridFS file holding the content of larger blobs. */
+  gridFsId?: ObjectId;
 }
+
+/** Well below MongoDB's 16 MiB document limit. */
+const DEFAULT_INLINE_MAX_BYTES = 4 * 2 ** 20;
+const DUPLICATE_KEY = 11000;
 
 export class GridFsBlobStore implements BlobStore {
   private readonly bucket: GridFSBucket;
+  private readonly index: Collection<BlobDocument>;
 
-  constructor(db: Db, bucketName = 'blobs') {
+  constructor(
+    db: Db,
+    bucketName = 'blobs',
+    /** Blobs up to this size are stored inline in their index document. */
+    private readonly inlineMaxBytes = DEFAULT_INLINE_MAX_BYTES,
+  ) {
     this.bucket = new GridFSBucket(db, { bucketName });
+    this.index = db.collection<BlobDocument>(`${bucketName}.index`);
   }
 
   async stat(key: string): Promise<BlobInfo | null> {
-    // The oldest complete upload wins, so concurrent uploaders agree on one copy.
-    const [file] = await this.bucket.find({ filename: key }).sort({ uploadDate: 1 }).limit(1).toArray();
-    if (file === undefined) return null;
-    const metadata = file.metadata as BlobMetadata | undefined;
-    if (metadata?.sha256 === undefined) return null;
-    return { key, size: file.length, sha256: metadata.sha256 };
+    const document = await this.index.findOne({ _id: key }, { projection: { size: 1, sha256: 1 } });
+    return document === null ? null : { key, size: document.size, sha256: document.sha256 };
   }
 
   async putFile(key: string, file: string): Promise<BlobInfo> {
     const existing = await this.stat(key);
     if (existing !== null) return existing;
-    const sha256 = await sha256File(file);
-    const metadata: BlobMetadata = { sha256 };
-    await pipeline(createReadStream(file), this.bucket.openUploadStream(key, { metadata }));
-    return { key, size: (await stat(file)).size, sha256 };
+    const [sha256, { size }] = await Promise.all([sha256File(file), stat(file)]);
+    let document: BlobDocument;
+    if (size <= this.inlineMaxBytes) {
+      document = { _id: key, size, sha256, inline: new Binary(await readFile(file)) };
+    } else {
+      const upload = this.bucket.openUploadStream(key);
+      await pipeline(createReadStream(file), upload);
+      document = { _id: key, size, sha256, gridFsId: upload.id };
+    }
+    try {
+      await this.index.insertOne(document);
+      return { key, size, sha256 };
+    } catch (error) {
+      if (!(error instanceof MongoServerError && error.code === DUPLICATE_KEY)) throw error;
+      // Another uploader committed first: keep theirs, drop our GridFS copy.
+      if (document.gridFsId !== undefined) await this.bucket.delete(document.gridFsId).catch(() => undefined);
+      return (await this.stat(key)) as BlobInfo;
+    }
   }
 
   async getFile(key: string, file: string): Promise<BlobInfo> {
-    const [stored] = await this.bucket.find({ filename: key }).sort({ uploadDate: 1 }).limit(1).toArray();
-    const sha256 = (stored?.metadata as BlobMetadata | undefined)?.sha256;
-    if (stored === undefined || sha256 === undefined) throw new BlobNotFoundError(`no blob ${key} in GridFS`);
+    const document = await this.index.findOne({ _id: key });
+    if (document === null) throw new BlobNotFoundError(`no blob ${key} in the store`);
     const hash = createHash('sha256');
     const temporary = `${file}.${randomUUID()}.tmp`;
-    await pipeline(
-      this.bucket.openDownloadStream(stored._id),
-      new Transform({
-        transform(chunk: Buffer, _encoding, callback) {
-          hash.update(chunk);
-          callback(null, chunk);
-        },
-      }),
-      createWriteStream(temporary),
-    );
-    if (hash.digest('hex') !== sha256) {
+    try {
+      if (document.inline !== undefined) {
+        const content = Buffer.from(document.inline.buffer);
+        hash.update(content);
+        await writeFile(temporary, content);
+      } else if (document.gridFsId !== undefined) {
+        await pipeline(
+          this.bucket.openDownloadStream(document.gridFsId),
+          new Transform({
+            transform(chunk: Buffer, _encoding, callback) {
+              hash.update(chunk);
+              callback(null, chunk);
+            },
+          }),
+          createWriteStream(temporary),
+        );
+      } else {
+        throw new BlobCorruptError(`blob ${key} has no content`);
+      }
+      if (hash.digest('hex') !== document.sha256)
+        throw new BlobCorruptError(`blob ${key} in the store does not match its checksum`);
+      await rename(temporary, file);
+      return { key, size: document.size, sha256: document.sha256 };
+    } finally {
       await rm(temporary, { force: true });
-      throw new BlobCorruptError(`blob ${key} in GridFS does not match its checksum`);
     }
-    await rename(temporary, file);
-    return { key, size: stored.length, sha256 };
   }
 }

@@ -1,6 +1,10 @@
 /**
  * The CampaignStore in MongoDB: `campaigns` by id, and `runRecords` keyed by recordKey (unique), so a
- * runner retrying its write cannot duplicate a record, with a `fetched` flag the client clears.
+ * runner retrying its write cannot duplicate a record. Records the client has not fetched yet are also
+ * in `runRecordsOutbox`, which the client drains: polling it reads only what is new, however many runs
+ * the campaign has, and every write to it is by `_id` (FerretDB, the tests' server, uses no secondary
+ * index). A record may be delivered twice (a runner that died between its two writes writes both
+ * again); the client stores an attempt once.
  *
  * The dashboard's queries need each run's latest record. MongoDB would pick it with `$sort` + `$group`
  * + `$first`, but FerretDB 1.24 (the MongoDB-compatible server the tests run on) has no `$first`, and
@@ -25,7 +29,6 @@ interface CampaignDocument extends SwarmCampaign {
 
 interface RecordDocument extends SwarmRunRecord {
   _id: string;
-  fetched: boolean;
 }
 
 const DUPLICATE_KEY = 11000;
@@ -41,16 +44,18 @@ type CountedRecord = { record: Pick<RunRecord, 'runNumber' | 'status' | 'duratio
 export class MongoCampaignStore implements CampaignStore {
   private readonly campaigns: Collection<CampaignDocument>;
   private readonly records: Collection<RecordDocument>;
+  private readonly outbox: Collection<RecordDocument>;
   private indexes: Promise<unknown> | null = null;
 
   constructor(db: Db) {
     this.campaigns = db.collection<CampaignDocument>('campaigns');
     this.records = db.collection<RecordDocument>('runRecords');
+    this.outbox = db.collection<RecordDocument>('runRecordsOutbox');
   }
 
   private ensureIndexes(): Promise<unknown> {
     this.indexes ??= Promise.all([
-      this.records.createIndex({ campaignId: 1, fetched: 1 }),
+      this.outbox.createIndex({ campaignId: 1 }),
       this.records.createIndex(LATEST_INDEX),
     ]);
     return this.indexes;
@@ -79,7 +84,9 @@ export class MongoCampaignStore implements CampaignStore {
   async addRecord(entry: SwarmRunRecord): Promise<void> {
     await this.ensureIndexes();
     // The record key is the document id: uniqueness needs no extra index.
-    await this.insertOnce(this.records, { _id: recordKey(entry), fetched: false, ...entry });
+    const document = { _id: recordKey(entry), ...entry };
+    await this.insertOnce(this.records, document);
+    await this.insertOnce(this.outbox, document);
   }
 
   /** Inserts a document unless one with its id exists (a duplicate is not an error: writes are retried). */
@@ -99,13 +106,16 @@ export class MongoCampaignStore implements CampaignStore {
 
   async unfetchedRecords(campaignId: string, limit: number): Promise<SwarmRunRecord[]> {
     await this.ensureIndexes();
-    const documents = await this.records.find({ campaignId, fetched: false }).limit(limit).toArray();
+    const documents = await this.outbox.find({ campaignId }).limit(limit).toArray();
     return documents.map(toEntry);
   }
 
-  async markFetched(campaignId: string, keys: readonly string[]): Promise<void> {
+  async markFetched(_campaignId: string, keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
-    await this.records.updateMany({ campaignId, _id: { $in: [...keys] } }, { $set: { fetched: true } });
+    await this.outbox.bulkWrite(
+      keys.map((key) => ({ deleteOne: { filter: { _id: key } } })),
+      { ordered: false },
+    );
   }
 
   async listCampaigns(): Promise<CampaignSummary[]> {
