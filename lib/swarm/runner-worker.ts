@@ -69,16 +69,15 @@ export function runnerWorker(deps: RunnerWorkerDeps): UnitHandler {
       const current = (await deps.campaigns.getCampaign(unit.campaignId)) ?? campaign;
       const records = settled.map((record) => ({ ...record, sessionId: current.sessionId }));
       for (const record of records) {
-        const results: StoredResultFile[] = [];
-        for (const file of record.files) {
-          // Content-addressed: a retried upload, or the same bytes from another run, is stored once.
-          const blobKey = `result-${file.sha256}`;
-          await deps.blobs.putFile(blobKey, path.join(workingDir, file.path));
-          results.push({
-            name: path.relative(workspace.resultDir, path.join(workingDir, file.path)),
-            blobKey,
-          });
-        }
+        // Uploaded side by side; in the order of record.files, which the client relies on.
+        const results: StoredResultFile[] = await Promise.all(
+          record.files.map(async (file) => {
+            // Content-addressed: a retried upload, or the same bytes from another run, is stored once.
+            const blobKey = `result-${file.sha256}`;
+            await deps.blobs.putFile(blobKey, path.join(workingDir, file.path));
+            return { name: path.relative(workspace.resultDir, path.join(workingDir, file.path)), blobKey };
+          }),
+        );
         await deps.campaigns.addRecord({ campaignId: unit.campaignId, record, results });
       }
       const lost = records.filter((r) => r.status === 'lost' || r.status === 'interrupted');

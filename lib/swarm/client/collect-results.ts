@@ -98,20 +98,21 @@ async function storeResults(
     throw new GatewayError(
       `run ${record.runNumber}: the swarm lists ${results.length} stored files for ${record.files.length} result files`,
     );
-  const files: ResultFileInfo[] = [];
-  for (const [i, result] of results.entries()) {
-    const remote = record.files[i] as ResultFileInfo;
-    const target = resultPath(plan.resultDir, result.name);
-    await mkdir(path.dirname(target), { recursive: true });
-    await gateway.downloadBlob(result.blobKey, target, remote.sha256);
-    const info = await stat(target);
-    files.push({
-      path: path.relative(plan.workingDir, target),
-      size: info.size,
-      mtimeMs: info.mtimeMs,
-      sha256: remote.sha256,
-    });
-  }
+  const files: ResultFileInfo[] = await Promise.all(
+    results.map(async (result, i) => {
+      const remote = record.files[i] as ResultFileInfo;
+      const target = resultPath(plan.resultDir, result.name);
+      await mkdir(path.dirname(target), { recursive: true });
+      await gateway.downloadBlob(result.blobKey, target, remote.sha256);
+      const info = await stat(target);
+      return {
+        path: path.relative(plan.workingDir, target),
+        size: info.size,
+        mtimeMs: info.mtimeMs,
+        sha256: remote.sha256,
+      };
+    }),
+  );
   return { ...record, files };
 }
 

@@ -5,7 +5,8 @@
  * `submit` stops after enqueueing; `attach` resumes collecting from what the state directory recorded.
  */
 import { randomUUID } from 'node:crypto';
-import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { readdir, readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { CampaignLock } from '../../adapters/local/campaign-lock.js';
 import { FileResultStore } from '../../adapters/local/file-result-store.js';
@@ -163,7 +164,7 @@ export async function runSwarmCampaign(
       todo: decision.todo.map((run) => run.runNumber),
       plan,
     };
-    await writeAtomically(submissionFile(state, plan.campaignId), JSON.stringify(submission));
+    await writeSubmission(submissionFile(state, plan.campaignId), submission);
     if (options.detach) return { kind: 'submitted', submission, decision };
 
     const outcome = await collectResults(
@@ -271,8 +272,31 @@ async function findSubmission(state: StateDir, wanted: string | null): Promise<S
   );
 }
 
-async function writeAtomically(file: string, text: string): Promise<void> {
+/**
+ * Writes the submission (atomically: whole or not at all) without ever holding it as one string: the
+ * plan of a 100,000-run campaign is tens of megabytes of JSON, written a slice of runs at a time.
+ */
+async function writeSubmission(file: string, submission: Submission): Promise<void> {
+  const { plan, ...rest } = submission;
+  const { runs, ...planRest } = plan;
+  // `plan` is the last key and `runs` the last key of it: the text ends with `"runs":[]}}`.
+  const head = JSON.stringify({ ...rest, plan: { ...planRest, runs: [] } });
   const partial = `${file}.partial`;
-  await writeFile(partial, text);
+  const out = createWriteStream(partial);
+  const write = (text: string) =>
+    out.write(text) ? Promise.resolve() : new Promise<void>((resolve) => out.once('drain', () => resolve()));
+  await write(head.slice(0, -3));
+  for (let i = 0; i < runs.length; i += 1000) {
+    await write(
+      `${i > 0 ? ',' : ''}${runs
+        .slice(i, i + 1000)
+        .map((run) => JSON.stringify(run))
+        .join(',')}`,
+    );
+  }
+  await write(']}}');
+  await new Promise<void>((resolve, reject) =>
+    out.end((error?: Error | null) => (error ? reject(error) : resolve())),
+  );
   await rename(partial, file);
 }
