@@ -232,9 +232,11 @@ export class DockerSwarmControl {
     return node.Status?.Addr ?? '127.0.0.1';
   }
 
+  /** The tasks of these services. (A `service` filter naming a removed service is a 404, hence the local filter.) */
   private async tasksOf(serviceIds: readonly string[]): Promise<TaskInfo[]> {
     if (serviceIds.length === 0) return [];
-    return (await this.docker.listTasks({ filters: { service: [...serviceIds] } })) as TaskInfo[];
+    const wanted = new Set(serviceIds);
+    return ((await this.docker.listTasks()) as TaskInfo[]).filter((task) => wanted.has(task.ServiceID ?? ''));
   }
 
   /** Removes the stack's services and networks; with `purge` also its secrets and this node's volumes. */
