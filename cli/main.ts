@@ -96,6 +96,9 @@ function buildProgram(): Command {
     true,
   );
 
+  /** The swarm a campaign command talks to. */
+  const swarmOption = () => new Option('--swarm <name>', 'the swarm (default: the last one deployed)');
+
   program
     .command('attach')
     .description(
@@ -104,7 +107,7 @@ function buildProgram(): Command {
     .argument('[campaign]', 'swarm campaign id or a unique prefix (default: the only one)')
     .option('-C, --directory <dir>', 'working directory of the simulation', '.')
     .option('--state-dir <dir>', 'state directory (default: <directory>/.inet-swarm)')
-    .option('--swarm <name>', 'the swarm (default: the last one deployed)')
+    .addOption(swarmOption())
     .option('--json', 'print progress as NDJSON events on stdout', false)
     .option('-V, --verbose', 'more output', false)
     .action(async (campaign: string | undefined, options: AttachCommandOptions) => {
@@ -115,7 +118,7 @@ function buildProgram(): Command {
     .command('cancel')
     .description('Remove the queued runs of a swarm campaign; running ones finish and are kept.')
     .argument('<campaign>', 'swarm campaign id')
-    .option('--swarm <name>', 'the swarm (default: the last one deployed)')
+    .addOption(swarmOption())
     .action(async (campaign: string, options: { swarm?: string }) => {
       process.exitCode = await cancelCommand(campaign, options);
     });
@@ -124,7 +127,7 @@ function buildProgram(): Command {
     .command('status')
     .description('Campaigns in the swarm with their progress.')
     .argument('[campaign]', 'swarm campaign id or prefix (default: all)')
-    .option('--swarm <name>', 'the swarm (default: the last one deployed)')
+    .addOption(swarmOption())
     .option('--json', 'print JSON', false)
     .action(async (campaign: string | undefined, options: { swarm?: string; json: boolean }) => {
       process.exitCode = await statusCommand(campaign, options);
@@ -135,7 +138,7 @@ function buildProgram(): Command {
     .description("The end of a run's output in the swarm; without a run, the campaign's build log.")
     .argument('<campaign>', 'swarm campaign id')
     .argument('[run]', 'run number')
-    .option('--swarm <name>', 'the swarm (default: the last one deployed)')
+    .addOption(swarmOption())
     .action(async (campaign: string, run: string | undefined, options: { swarm?: string }) => {
       process.exitCode = await logsCommand(campaign, run, options);
     });

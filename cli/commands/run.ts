@@ -104,9 +104,7 @@ export async function runCommand(
         stateDir: options.stateDir ?? null,
         jobs: options.jobs,
         maxBatchSize: options.batchSize,
-        runTimeoutMs: options.runTimeout === undefined ? null : options.runTimeout * 1000,
-        maxRetries: options.retries,
-        retryDelayMs: options.retryDelay * 1000,
+        ...retryOptions(options),
         force: options.force,
         exportFile: options.export ?? null,
       },
@@ -120,15 +118,30 @@ export async function runCommand(
       );
       return ExitCode.ok;
     }
-    const { counts, problems } = result.outcome;
-    if (!options.json) {
-      process.stdout.write(
-        summaryText(counts.total, counts, problems, result.plan.resultDir, result.plan.workingDir),
-      );
-    }
-    if (stop.aborted) return ExitCode.interrupted;
-    return counts.ok + counts.reused === counts.total ? ExitCode.ok : ExitCode.runsFailed;
+    const code = finishCampaign(result.outcome, result.plan, options.json);
+    return stop.aborted ? ExitCode.interrupted : code;
   });
+}
+
+/** The closing summary (unless --json), and the exit code of a campaign that ran to its end. */
+function finishCampaign(
+  outcome: Pick<CollectOutcome, 'counts' | 'problems'>,
+  plan: { resultDir: string; workingDir: string },
+  json: boolean,
+): number {
+  const { counts, problems } = outcome;
+  if (!json)
+    process.stdout.write(summaryText(counts.total, counts, problems, plan.resultDir, plan.workingDir));
+  return counts.ok + counts.reused === counts.total ? ExitCode.ok : ExitCode.runsFailed;
+}
+
+/** `--run-timeout`, `--retries` and `--retry-delay` as every backend takes them. */
+function retryOptions(options: z.output<typeof runOptionsSchema>) {
+  return {
+    runTimeoutMs: options.runTimeout === undefined ? null : options.runTimeout * 1000,
+    maxRetries: options.retries,
+    retryDelayMs: options.retryDelay * 1000,
+  };
 }
 
 /** `run --swarm` and `submit`: the same campaign, executed by a swarm. */
@@ -148,9 +161,7 @@ async function runOnSwarm(
         workingDir: options.directory,
         stateDir: options.stateDir ?? null,
         force: options.force,
-        runTimeoutMs: options.runTimeout === undefined ? null : options.runTimeout * 1000,
-        maxRetries: options.retries,
-        retryDelayMs: options.retryDelay * 1000,
+        ...retryOptions(options),
         buildCommand:
           options.build !== undefined
             ? { kind: 'command', command: options.build }
@@ -184,7 +195,6 @@ export function reportCollected(
   json: boolean,
   stopped: boolean,
 ): number {
-  const { counts, problems } = outcome;
   if (outcome.remaining > 0) {
     process.stdout.write(
       `detached: ${outcome.remaining} run(s) still running in the swarm; nothing is lost.\n` +
@@ -193,10 +203,5 @@ export function reportCollected(
     );
     return stopped ? ExitCode.interrupted : ExitCode.runsFailed;
   }
-  if (!json) {
-    process.stdout.write(
-      summaryText(counts.total, counts, problems, submission.plan.resultDir, submission.plan.workingDir),
-    );
-  }
-  return counts.ok + counts.reused === counts.total ? ExitCode.ok : ExitCode.runsFailed;
+  return finishCampaign(outcome, submission.plan, json);
 }

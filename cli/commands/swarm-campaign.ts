@@ -6,6 +6,12 @@ import { ExitCode } from '../exit-codes.js';
 import { createReporter } from '../output/reporters.js';
 import { reportCollected, withStopSignal } from './run.js';
 
+/** A campaign id the swarm does not know: nothing was done. */
+function noSuchCampaign(campaign: string): number {
+  process.stderr.write(`inet-swarm: the swarm has no campaign ${campaign}\n`);
+  return ExitCode.usage;
+}
+
 export interface AttachCommandOptions {
   readonly directory: string;
   readonly stateDir?: string;
@@ -40,8 +46,7 @@ export async function attachCommand(
 export async function cancelCommand(campaign: string, options: { swarm?: string }): Promise<number> {
   const gateway = await connectGateway(options.swarm ?? null);
   if ((await gateway.campaign(campaign)) === null) {
-    process.stderr.write(`inet-swarm: the swarm has no campaign ${campaign}\n`);
-    return ExitCode.usage;
+    return noSuchCampaign(campaign);
   }
   const removed = await gateway.cancel(campaign);
   process.stdout.write(
@@ -59,8 +64,7 @@ export async function statusCommand(
   const all = await gateway.campaigns();
   const shown = campaign === undefined ? all : all.filter((c) => c.campaignId.startsWith(campaign));
   if (campaign !== undefined && shown.length === 0) {
-    process.stderr.write(`inet-swarm: the swarm has no campaign ${campaign}\n`);
-    return ExitCode.usage;
+    return noSuchCampaign(campaign);
   }
   if (options.json) {
     process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
@@ -91,8 +95,7 @@ export async function logsCommand(
   const gateway = await connectGateway(options.swarm ?? null);
   const definition = await gateway.campaign(campaign);
   if (definition === null) {
-    process.stderr.write(`inet-swarm: the swarm has no campaign ${campaign}\n`);
-    return ExitCode.usage;
+    return noSuchCampaign(campaign);
   }
   if (run === undefined) {
     const view = await gateway.build(buildIdOfArtifact(definition.artifactKey), 0);

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { DockerSwarmControl, type StackStatus } from '../../lib/adapters/docker/docker-swarm-control.js';
-import { readStackFile } from '../../lib/adapters/docker/stack-file.js';
+import { readStackFile, type StackFile } from '../../lib/adapters/docker/stack-file.js';
 import { GatewayAuthError, GatewayError } from '../../lib/core/errors.js';
 import { GatewayClient } from '../../lib/swarm/client/gateway-client.js';
 import { findSwarm, forgetSwarm, saveSwarm, SwarmConfigError } from '../../lib/swarm/client/swarm-config.js';
@@ -31,8 +31,7 @@ export const swarmUpOptionsSchema = z.object({
 });
 export type SwarmUpOptions = z.input<typeof swarmUpOptionsSchema>;
 
-function publishedPort(stackText: string, service: 'gateway' | 'dashboard'): number {
-  const file = readStackFile(stackText, process.env);
+function publishedPort(file: StackFile, service: 'gateway' | 'dashboard'): number {
   const port = file.services[service]?.ports?.[0]?.published;
   if (port === undefined) throw new SwarmConfigError(`the stack file publishes no port for ${service}`);
   return Number(port);
@@ -86,10 +85,10 @@ export async function swarmUpCommand(raw: SwarmUpOptions): Promise<number> {
     lastLine = line;
   });
   const address = await control.addressOf('gateway');
-  const gatewayUrl = `http://${address}:${publishedPort(stackText, 'gateway')}`;
+  const gatewayUrl = `http://${address}:${publishedPort(stackFile, 'gateway')}`;
   const dashboardAddress = await control.addressOf('dashboard').catch(() => null);
   const dashboardUrl =
-    dashboardAddress === null ? null : `http://${dashboardAddress}:${publishedPort(stackText, 'dashboard')}/`;
+    dashboardAddress === null ? null : `http://${dashboardAddress}:${publishedPort(stackFile, 'dashboard')}/`;
 
   // The token must open the gateway: a 404 for an unknown campaign proves both reachability and auth.
   const gateway = new GatewayClient(gatewayUrl, token);

@@ -5,7 +5,7 @@
  */
 import type { CampaignPlan, RunRecord, RunSpec } from './campaign.js';
 import type { CampaignCounts } from './events.js';
-import { parameterKey, type RuntimeEstimator, type RuntimeSample } from './runtime-history.js';
+import { runtimeSample, type RuntimeEstimator } from './runtime-history.js';
 import { PendingRuns } from './schedule.js';
 import { readInvocation } from './simulation-args.js';
 import { executeUnit, unitArgs, type UnitExecution } from './run-unit.js';
@@ -115,13 +115,7 @@ export async function executeCampaign(
       throw new Error(`record of run ${record.runNumber}, which is not in this campaign`);
     await deps.manifest.append(record);
     if (record.status === 'ok') {
-      const sample: RuntimeSample = {
-        campaignId: plan.campaignId,
-        configName: run.configName,
-        runNumber: run.runNumber,
-        parameterKey: parameterKey(run),
-        durationMs: record.durationMs,
-      };
+      const sample = runtimeSample(plan.campaignId, run, record.durationMs);
       estimator.learn(sample);
       finished.durationMs += record.durationMs;
       finished.count += 1;

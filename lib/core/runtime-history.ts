@@ -25,6 +25,17 @@ export function parameterKey(run: Pick<RunSpec, 'variables'>): string {
     .join(', ');
 }
 
+/** What a finished run teaches about run times: its duration, under its campaign and parameters. */
+export function runtimeSample(campaignId: string, run: RunSpec, durationMs: number): RuntimeSample {
+  return {
+    campaignId,
+    configName: run.configName,
+    runNumber: run.runNumber,
+    parameterKey: parameterKey(run),
+    durationMs,
+  };
+}
+
 function median(values: readonly number[]): number | null {
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);

@@ -4,7 +4,6 @@
  * local adapters; the swarm and aws backends wire the same steps to theirs.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CampaignPlan } from '../core/campaign.js';
@@ -19,7 +18,12 @@ import { FileResultStore } from '../adapters/local/file-result-store.js';
 import { JsonlFile } from '../adapters/local/jsonl-file.js';
 import { JsonlHistoryStore } from '../adapters/local/jsonl-history-store.js';
 import { JsonlManifestStore } from '../adapters/local/jsonl-manifest-store.js';
-import { checkWorkingDir, ensureWritableDir, resolveProgram } from '../adapters/local/preflight.js';
+import {
+  checkWorkingDir,
+  ensureWritableDir,
+  readTextOrUndefined,
+  resolveProgram,
+} from '../adapters/local/preflight.js';
 import { ProcessRegistry } from '../adapters/local/process-registry.js';
 import { ProcessRunExecutor } from '../adapters/local/process-run-executor.js';
 import { ProcessSimulationProgram } from '../adapters/local/process-simulation-program.js';
@@ -63,14 +67,6 @@ interface SessionRecord {
   readonly resultDir: string;
   readonly jobs: number;
   readonly provenance: Provenance;
-}
-
-function readTextOrUndefined(file: string): string | undefined {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
 }
 
 export async function runLocalCampaign(

@@ -1,8 +1,17 @@
 /** Checks of the local machine made before anything is started: program, directories. */
-import { constants } from 'node:fs';
+import { constants, readFileSync } from 'node:fs';
 import { access, mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CampaignInputError } from '../../core/errors.js';
+
+/** A text file's content, or undefined if it cannot be read (planning treats that as a missing ini). */
+export function readTextOrUndefined(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
 
 export async function checkWorkingDir(dir: string): Promise<void> {
   const info = await stat(dir).catch(() => null);

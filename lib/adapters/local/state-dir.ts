@@ -13,8 +13,13 @@ export class StateDir {
     await writeFile(path.join(this.root, '.gitignore'), '*\n');
   }
 
+  /** One directory per campaign below this. */
+  campaignsDir(): string {
+    return path.join(this.root, 'campaigns');
+  }
+
   campaignDir(campaignId: string): string {
-    return path.join(this.root, 'campaigns', campaignId);
+    return path.join(this.campaignsDir(), campaignId);
   }
 
   manifestFile(campaignId: string): string {

@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { CampaignPlan, ResultFileInfo, RunRecord, RunSpec } from '../../core/campaign.js';
 import { GatewayError } from '../../core/errors.js';
 import type { CampaignCounts } from '../../core/events.js';
-import { parameterKey, type RuntimeSample } from '../../core/runtime-history.js';
+import { runtimeSample } from '../../core/runtime-history.js';
 import type { CampaignObserver } from '../../ports/campaign-observer.js';
 import type { SwarmRunRecord } from '../../ports/campaign-store.js';
 import type { HistoryStore } from '../../ports/history-store.js';
@@ -116,6 +116,24 @@ async function storeResults(
   return { ...record, files };
 }
 
+/**
+ * Stores one record handed out by the swarm: its files, then its manifest line. Returns the record as
+ * stored here, or null if the manifest has that attempt already (handed out again after a client died
+ * before marking it fetched).
+ */
+async function storeEntry(
+  entry: SwarmRunRecord,
+  plan: CampaignPlan,
+  stored: StoredAttempts,
+  deps: Pick<CollectDeps, 'gateway' | 'manifest'>,
+): Promise<RunRecord | null> {
+  if (stored.has(entry.record)) return null;
+  const record = await storeResults(entry, plan, deps.gateway);
+  await deps.manifest.append(record);
+  stored.add(record);
+  return record;
+}
+
 export async function collectResults(
   request: CollectRequest,
   deps: CollectDeps,
@@ -139,21 +157,11 @@ export async function collectResults(
 
   const stored = await StoredAttempts.load(deps.manifest);
   const store = async (entry: SwarmRunRecord) => {
-    if (stored.has(entry.record)) return;
-    const record = await storeResults(entry, request.plan, deps.gateway);
-    await deps.manifest.append(record);
-    stored.add(record);
+    const record = await storeEntry(entry, request.plan, stored, deps);
+    if (record === null) return;
     const run = runs.get(record.runNumber);
-    if (record.status === 'ok' && run !== undefined) {
-      const sample: RuntimeSample = {
-        campaignId: request.plan.campaignId,
-        configName: run.configName,
-        runNumber: run.runNumber,
-        parameterKey: parameterKey(run),
-        durationMs: record.durationMs,
-      };
-      await deps.history.append([sample]);
-    }
+    if (record.status === 'ok' && run !== undefined)
+      await deps.history.append([runtimeSample(request.plan.campaignId, run, record.durationMs)]);
     if (!awaiting.has(record.runNumber)) return; // a straggler of an earlier submission: stored, not counted
     if (!isFinal(record, request.attempts)) {
       deps.observer.notify({
@@ -217,11 +225,7 @@ export async function drainUnfetched(
   for (;;) {
     const page = await deps.gateway.unfetchedRecords(swarmCampaignId, PAGE);
     if (page.length === 0) return drained;
-    for (const entry of page) {
-      if (stored.has(entry.record)) continue;
-      await deps.manifest.append(await storeResults(entry, plan, deps.gateway));
-      stored.add(entry.record);
-    }
+    for (const entry of page) await storeEntry(entry, plan, stored, deps);
     await deps.gateway.markFetched(swarmCampaignId, page.map(recordKey));
     drained += page.length;
   }

@@ -4,7 +4,8 @@
  * then enumerate the runs inside the swarm with the built program's own queries, so the program need
  * not exist on the client at all.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readTextOrUndefined } from '../../adapters/local/preflight.js';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -54,14 +55,6 @@ export interface PreparedCampaign {
 }
 
 const POLL_MS = 500;
-
-function readTextOrUndefined(file: string): string | undefined {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
 
 export async function prepareCampaign(
   request: PrepareRequest,

@@ -250,8 +250,7 @@ async function withCampaignState<T>(
 }
 
 async function findSubmission(state: StateDir, wanted: string | null): Promise<Submission> {
-  const campaignsDir = path.dirname(state.campaignDir('x'));
-  const ids = await readdir(campaignsDir).catch(() => [] as string[]);
+  const ids = await readdir(state.campaignsDir()).catch(() => [] as string[]);
   const submissions: Submission[] = [];
   for (const id of ids) {
     const text = await readFile(submissionFile(state, id), 'utf8').catch(() => null);
