@@ -14,7 +14,7 @@ import { UnitFailedPermanentlyError } from '../core/errors.js';
 import { executeUnit } from '../core/run-unit.js';
 import { readInvocation } from '../core/simulation-args.js';
 import type { BlobStore } from '../ports/blob-store.js';
-import type { CampaignStore, StoredResultFile } from '../ports/campaign-store.js';
+import type { CampaignStore, StoredResultFile, SwarmCampaign } from '../ports/campaign-store.js';
 import type { AbandonedHandler, QueuedUnit, UnitHandler } from '../ports/run-queue.js';
 import type { RunRecord } from '../core/campaign.js';
 import type { ArtifactCache } from './artifact-cache.js';
@@ -38,11 +38,26 @@ export class UnitLostError extends Error {
 /** The queue every runner consumes. */
 export const RUN_QUEUE = 'runs';
 
+/** Campaign definitions a runner keeps: a node works on a handful of campaigns at a time. */
+const CACHED_CAMPAIGNS = 16;
+
 export function runnerWorker(deps: RunnerWorkerDeps): UnitHandler {
-  return async (unit: QueuedUnit, attempt: number) => {
+  // A campaign's definition never changes once stored (a resubmission only moves its session), so
+  // each runner reads it once rather than once per unit.
+  const definitions = new Map<string, SwarmCampaign>();
+  const definitionOf = async (unit: QueuedUnit): Promise<SwarmCampaign> => {
+    const cached = definitions.get(unit.campaignId);
+    if (cached !== undefined) return cached;
     const campaign = await deps.campaigns.getCampaign(unit.campaignId);
     if (campaign === null)
       throw new UnitFailedPermanentlyError(`unit ${unit.id}: no campaign ${unit.campaignId}`);
+    if (definitions.size >= CACHED_CAMPAIGNS) definitions.delete(definitions.keys().next().value as string);
+    definitions.set(unit.campaignId, campaign);
+    return campaign;
+  };
+
+  return async (unit: QueuedUnit, attempt: number) => {
+    const campaign = await definitionOf(unit);
     const artifact = await deps.artifacts.ensure(campaign.artifactKey);
     const workspace = await createTaskWorkspace(artifact.dir, deps.scratchDir, campaign.resultDir);
     try {
@@ -65,21 +80,18 @@ export function runnerWorker(deps: RunnerWorkerDeps): UnitHandler {
       );
       const settled = await execution.settle();
       // A resubmission may have joined this unit while it ran (same id, still running): its records
-      // then belong to the newest submission, which is the one waiting for them.
-      const current = (await deps.campaigns.getCampaign(unit.campaignId)) ?? campaign;
-      const records = settled.map((record) => ({ ...record, sessionId: current.sessionId }));
-      for (const record of records) {
-        // Uploaded side by side; in the order of record.files, which the client relies on.
-        const results: StoredResultFile[] = await Promise.all(
-          record.files.map(async (file) => {
-            // Content-addressed: a retried upload, or the same bytes from another run, is stored once.
-            const blobKey = `result-${file.sha256}`;
-            await deps.blobs.putFile(blobKey, path.join(workingDir, file.path));
-            return { name: path.relative(workspace.resultDir, path.join(workingDir, file.path)), blobKey };
-          }),
-        );
-        await deps.campaigns.addRecord({ campaignId: unit.campaignId, record, results });
-      }
+      // then belong to the newest submission, which is the one waiting for them. Read while the
+      // result files upload.
+      const [current, uploads] = await Promise.all([
+        deps.campaigns.getCampaign(unit.campaignId),
+        Promise.all(settled.map((record) => uploadResults(record, workingDir, workspace.resultDir))),
+      ]);
+      const records = settled.map((record) => ({ ...record, sessionId: (current ?? campaign).sessionId }));
+      await Promise.all(
+        records.map((record, i) =>
+          deps.campaigns.addRecord({ campaignId: unit.campaignId, record, results: uploads[i] ?? [] }),
+        ),
+      );
       const lost = records.filter((r) => r.status === 'lost' || r.status === 'interrupted');
       if (lost.length > 0 || execution.skipped.length > 0) {
         const which = [...lost.map((r) => r.runNumber), ...execution.skipped.map((r) => r.runNumber)];
@@ -91,6 +103,22 @@ export function runnerWorker(deps: RunnerWorkerDeps): UnitHandler {
       await workspace.dispose();
     }
   };
+
+  /** Stores a run's result files side by side; in the order of record.files, which the client relies on. */
+  function uploadResults(
+    record: RunRecord,
+    workingDir: string,
+    resultDir: string,
+  ): Promise<StoredResultFile[]> {
+    return Promise.all(
+      record.files.map(async (file) => {
+        // Content-addressed: a retried upload, or the same bytes from another run, is stored once.
+        const blobKey = `result-${file.sha256}`;
+        await deps.blobs.putFile(blobKey, path.join(workingDir, file.path));
+        return { name: path.relative(resultDir, path.join(workingDir, file.path)), blobKey };
+      }),
+    );
+  }
 }
 
 /**

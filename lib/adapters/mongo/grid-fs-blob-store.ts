@@ -53,20 +53,26 @@ export class GridFsBlobStore implements BlobStore {
   }
 
   async putFile(key: string, file: string): Promise<BlobInfo> {
-    const existing = await this.stat(key);
-    if (existing !== null) return existing;
-    const [sha256, { size }] = await Promise.all([sha256File(file), stat(file)]);
+    const { size } = await stat(file);
     let document: BlobDocument;
     if (size <= this.inlineMaxBytes) {
-      document = { _id: key, size, sha256, inline: new Binary(await readFile(file)) };
+      // Small blobs go straight to the insert, which refuses a duplicate: one round trip per result
+      // file instead of a lookup first (on a runner, per-run latency is what the swarm adds).
+      const content = await readFile(file);
+      const sha256 = createHash('sha256').update(content).digest('hex');
+      document = { _id: key, size: content.length, sha256, inline: new Binary(content) };
     } else {
+      // Large ones are looked up first, so an unchanged source or artifact is not uploaded again.
+      const existing = await this.stat(key);
+      if (existing !== null) return existing;
+      const sha256 = await sha256File(file);
       const upload = this.bucket.openUploadStream(key);
       await pipeline(createReadStream(file), upload);
       document = { _id: key, size, sha256, gridFsId: upload.id };
     }
     try {
       await this.index.insertOne(document);
-      return { key, size, sha256 };
+      return { key, size: document.size, sha256: document.sha256 };
     } catch (error) {
       if (!(error instanceof MongoServerError && error.code === DUPLICATE_KEY)) throw error;
       // Another uploader committed first: keep theirs, drop our GridFS copy.

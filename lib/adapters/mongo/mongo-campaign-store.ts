@@ -85,8 +85,9 @@ export class MongoCampaignStore implements CampaignStore {
     await this.ensureIndexes();
     // The record key is the document id: uniqueness needs no extra index.
     const document = { _id: recordKey(entry), ...entry };
-    await this.insertOnce(this.records, document);
-    await this.insertOnce(this.outbox, document);
+    // Side by side: the outbox entry carries the whole record, so the client never needs the other
+    // copy first, and a retried write of either is a harmless duplicate.
+    await Promise.all([this.insertOnce(this.records, document), this.insertOnce(this.outbox, document)]);
   }
 
   /** Inserts a document unless one with its id exists (a duplicate is not an error: writes are retried). */

@@ -141,18 +141,21 @@ export async function runSwarmCampaign(
       plan.configName,
       await history.load(plan.campaignId),
     );
-    const units: QueuedUnit[] = priorityOrder(decision.todo, estimator).map((run, i) => ({
-      id: `${swarmCampaignId}-${run.runNumber}`,
-      campaignId: swarmCampaignId,
-      runs: [run],
-      priority: i + 1,
-    }));
-    for (let i = 0; i < units.length; i += ENQUEUE_CHUNK)
-      await gateway.enqueue(swarmCampaignId, units.slice(i, i + ENQUEUE_CHUNK), retry, earlier !== null);
+    const ordered = priorityOrder(decision.todo, estimator);
+    // Units are made one chunk at a time: 100,000 of them at once would double the client's memory.
+    for (let i = 0; i < ordered.length; i += ENQUEUE_CHUNK) {
+      const units: QueuedUnit[] = ordered.slice(i, i + ENQUEUE_CHUNK).map((run, j) => ({
+        id: `${swarmCampaignId}-${run.runNumber}`,
+        campaignId: swarmCampaignId,
+        runs: [run],
+        priority: i + j + 1,
+      }));
+      await gateway.enqueue(swarmCampaignId, units, retry, earlier !== null);
+    }
 
     observer.notify({
       type: 'notice',
-      message: `swarm campaign ${swarmCampaignId}: ${units.length} run(s) queued (inet-swarm status|logs|cancel ${swarmCampaignId})`,
+      message: `swarm campaign ${swarmCampaignId}: ${ordered.length} run(s) queued (inet-swarm status|logs|cancel ${swarmCampaignId})`,
     });
     const submission: Submission = {
       v: 1,
