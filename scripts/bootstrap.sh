@@ -31,4 +31,4 @@ if ((${#missing[@]} > 0)); then
   apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 bash scripts/ensure-node24.sh
-if $for_tests; then bash scripts/ensure-docker.sh; fi
+if $for_tests; then bash scripts/ensure-docker.sh; bash scripts/ensure-aws-tools.sh; fi
