@@ -11,6 +11,7 @@
  *   data/<campaignId>/status.json      state, counts, ETA and cost, written by steps and the agent
  *   data/<campaignId>/control/<cmd>.json  commands for the in-cluster agent (task tokens), and cancel
  *   data/<campaignId>/plan.json        the runs, as planned inside the cluster
+ *   data/<campaignId>/docker-stack.yml the stack file the cluster's managers deploy
  *   data/<campaignId>/build.log        the build's output
  *   data/<campaignId>/records/<run>-<attempt>.json   one run record per finished attempt
  *   data/<campaignId>/results/<path>   result files, at their path relative to the result directory
@@ -39,6 +40,7 @@ export function campaignKeys(campaignId: string) {
     status: `${root}status.json`,
     control: (command: AgentCommandName) => `${root}control/${command}.json`,
     plan: `${root}plan.json`,
+    stackFile: `${root}docker-stack.yml`,
     buildLog: `${root}build.log`,
     recordsPrefix: `${root}records/`,
     record: (runNumber: number, attempt: number) => `${root}records/${runNumber}-${attempt}.json`,
