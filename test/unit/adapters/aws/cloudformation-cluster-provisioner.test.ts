@@ -1,0 +1,351 @@
+import {
+  AlreadyExistsException,
+  CloudFormationClient,
+  CloudFormationServiceException,
+  CreateStackCommand,
+  DeleteStackCommand,
+  DescribeStackEventsCommand,
+  DescribeStacksCommand,
+  type Stack,
+} from '@aws-sdk/client-cloudformation';
+import { mockClient } from 'aws-sdk-client-mock';
+import '../../../support/aws-mock-matchers.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+import { CloudFormationClusterProvisioner } from '../../../../lib/adapters/aws/cloudformation-cluster-provisioner.js';
+import { clusterOptionsSchema } from '../../../../lib/aws/campaign-spec.js';
+import type { ClusterRequest } from '../../../../lib/ports/cluster-provisioner.js';
+
+const client = new CloudFormationClient({ region: 'eu-central-1' });
+const cfn = mockClient(client);
+const provisioner = new CloudFormationClusterProvisioner(client, { stage: 'dev', templateBody: 'TEMPLATE' });
+const STACK = 'inet-swarm-dev-camp-1';
+const STACK_ID = `arn:aws:cloudformation:eu-central-1:123456789012:stack/${STACK}/abc`;
+
+const missingStack = () =>
+  new CloudFormationServiceException({
+    name: 'ValidationError',
+    $fault: 'client',
+    $metadata: { httpStatusCode: 400 },
+    message: `Stack with id ${STACK} does not exist`,
+  });
+
+function request(options: Partial<z.input<typeof clusterOptionsSchema>> = {}): ClusterRequest {
+  return {
+    stackName: STACK,
+    campaignId: 'camp-1',
+    bucket: 'control-bucket',
+    options: clusterOptionsSchema.parse({
+      region: 'eu-central-1',
+      clusterSize: 4,
+      instanceType: 'c6i.xlarge',
+      ...options,
+    }),
+  };
+}
+
+function stack(fields: Partial<Stack>): Stack {
+  return {
+    StackName: STACK,
+    StackId: STACK_ID,
+    CreationTime: new Date('2026-03-01T10:00:00Z'),
+    StackStatus: 'CREATE_IN_PROGRESS',
+    ...fields,
+  };
+}
+
+beforeEach(() => {
+  cfn.reset();
+});
+
+describe('CloudFormationClusterProvisioner.create', () => {
+  it('creates the stack from the template with parameters, tags and IAM capabilities', async () => {
+    cfn.on(CreateStackCommand).resolves({ StackId: STACK_ID });
+    await provisioner.create(request());
+    expect(cfn).toHaveReceivedCommandExactlyOnceWith(CreateStackCommand, {
+      StackName: STACK,
+      TemplateBody: 'TEMPLATE',
+      Capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM'],
+      Parameters: [
+        { ParameterKey: 'ManagerSize', ParameterValue: '1' },
+        { ParameterKey: 'ClusterSize', ParameterValue: '4' },
+        { ParameterKey: 'InstanceType', ParameterValue: 'c6i.xlarge' },
+        { ParameterKey: 'ManagerInstanceType', ParameterValue: 't3.medium' },
+        { ParameterKey: 'KeyName', ParameterValue: '' },
+        { ParameterKey: 'SpotEnabled', ParameterValue: 'true' },
+        { ParameterKey: 'OnDemandBase', ParameterValue: '0' },
+        { ParameterKey: 'SshCidr', ParameterValue: '' },
+        { ParameterKey: 'ExistingVpcId', ParameterValue: '' },
+        { ParameterKey: 'ExistingSubnetIds', ParameterValue: '' },
+        { ParameterKey: 'Bucket', ParameterValue: 'control-bucket' },
+        { ParameterKey: 'CampaignId', ParameterValue: 'camp-1' },
+      ],
+      Tags: [
+        { Key: 'inet-swarm:campaign', Value: 'camp-1' },
+        { Key: 'inet-swarm:stage', Value: 'dev' },
+      ],
+    });
+    const input = cfn.commandCalls(CreateStackCommand)[0]?.args[0].input;
+    // Rollback stays on (the default), so a failure leaves ROLLBACK_COMPLETE with its events to read.
+    expect(input?.OnFailure).toBeUndefined();
+    expect(input?.DisableRollback).toBeUndefined();
+  });
+
+  it('passes the options a user set', async () => {
+    cfn.on(CreateStackCommand).resolves({});
+    await provisioner.create(
+      request({
+        managerSize: 3,
+        managerInstanceType: 'm6i.large',
+        spot: false,
+        onDemandBase: 2,
+        keyName: 'my-key',
+        sshCidr: '203.0.113.7/32',
+        existingVpc: { vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-0123456a', 'subnet-0123456b'] },
+      }),
+    );
+    const parameters = Object.fromEntries(
+      (cfn.commandCalls(CreateStackCommand)[0]?.args[0].input.Parameters ?? []).map(
+        (p): [string, string | undefined] => [p.ParameterKey ?? '', p.ParameterValue],
+      ),
+    );
+    expect(parameters).toMatchObject({
+      ManagerSize: '3',
+      ManagerInstanceType: 'm6i.large',
+      SpotEnabled: 'false',
+      OnDemandBase: '2',
+      KeyName: 'my-key',
+      SshCidr: '203.0.113.7/32',
+      ExistingVpcId: 'vpc-0123456789abcdef0',
+      ExistingSubnetIds: 'subnet-0123456a,subnet-0123456b',
+    });
+  });
+
+  it('leaves an existing stack of that name alone', async () => {
+    cfn.on(CreateStackCommand).rejects(new AlreadyExistsException({ message: 'exists', $metadata: {} }));
+    await expect(provisioner.create(request())).resolves.toBeUndefined();
+  });
+
+  it('lets other errors through', async () => {
+    cfn.on(CreateStackCommand).rejects(
+      new CloudFormationServiceException({
+        name: 'InsufficientCapabilitiesException',
+        $fault: 'client',
+        $metadata: {},
+        message: 'Requires capabilities',
+      }),
+    );
+    await expect(provisioner.create(request())).rejects.toThrow('Requires capabilities');
+  });
+});
+
+describe('CloudFormationClusterProvisioner.status', () => {
+  it.each([
+    ['REVIEW_IN_PROGRESS', 'creating'],
+    ['CREATE_IN_PROGRESS', 'creating'],
+    ['CREATE_COMPLETE', 'ready'],
+    ['UPDATE_COMPLETE', 'ready'],
+    ['UPDATE_ROLLBACK_COMPLETE', 'ready'],
+    ['DELETE_IN_PROGRESS', 'deleting'],
+    ['DELETE_COMPLETE', 'deleted'],
+  ] as const)('reports %s as %s', async (StackStatus, phase) => {
+    cfn.on(DescribeStacksCommand).resolves({ Stacks: [stack({ StackStatus })] });
+    expect((await provisioner.status(STACK)).phase).toBe(phase);
+    expect(cfn).toHaveReceivedCommandWith(DescribeStacksCommand, { StackName: STACK });
+  });
+
+  it('gives the stack outputs of a ready cluster', async () => {
+    cfn.on(DescribeStacksCommand).resolves({
+      Stacks: [
+        stack({
+          StackStatus: 'CREATE_COMPLETE',
+          Outputs: [
+            { OutputKey: 'ManagerPublicIp', OutputValue: '198.51.100.4' },
+            { OutputKey: 'StackName', OutputValue: STACK },
+          ],
+        }),
+      ],
+    });
+    expect(await provisioner.status(STACK)).toEqual({
+      phase: 'ready',
+      reason: null,
+      outputs: { ManagerPublicIp: '198.51.100.4', StackName: STACK },
+    });
+  });
+
+  it('says deleted when the stack does not exist', async () => {
+    cfn.on(DescribeStacksCommand).rejects(missingStack());
+    expect(await provisioner.status(STACK)).toEqual({ phase: 'deleted', reason: null, outputs: {} });
+  });
+
+  it('lets other ValidationErrors through', async () => {
+    cfn.on(DescribeStacksCommand).rejects(
+      new CloudFormationServiceException({
+        name: 'ValidationError',
+        $fault: 'client',
+        $metadata: {},
+        message: 'Rate exceeded',
+      }),
+    );
+    await expect(provisioner.status(STACK)).rejects.toThrow('Rate exceeded');
+  });
+
+  it('reports a rolled-back stack as failed with the reason of the first resource that failed', async () => {
+    cfn.on(DescribeStacksCommand).resolves({
+      Stacks: [
+        stack({
+          StackStatus: 'ROLLBACK_COMPLETE',
+          StackStatusReason: 'The following resource(s) failed to create: [Workers, Managers].',
+        }),
+      ],
+    });
+    // Newest first, on two pages, as CloudFormation returns them.
+    cfn
+      .on(DescribeStackEventsCommand, { NextToken: undefined })
+      .resolves({
+        StackEvents: [
+          {
+            LogicalResourceId: STACK,
+            ResourceStatus: 'ROLLBACK_COMPLETE',
+            StackId: STACK_ID,
+            StackName: STACK,
+            EventId: '5',
+            Timestamp: new Date(),
+          },
+          {
+            LogicalResourceId: STACK,
+            ResourceStatus: 'ROLLBACK_IN_PROGRESS',
+            ResourceStatusReason: 'The following resource(s) failed to create: [Workers, Managers].',
+            StackId: STACK_ID,
+            StackName: STACK,
+            EventId: '4',
+            Timestamp: new Date(),
+          },
+          {
+            LogicalResourceId: 'Managers',
+            ResourceStatus: 'CREATE_FAILED',
+            ResourceStatusReason: 'Resource creation cancelled',
+            StackId: STACK_ID,
+            StackName: STACK,
+            EventId: '3',
+            Timestamp: new Date(),
+          },
+        ],
+        NextToken: 'page-2',
+      })
+      .on(DescribeStackEventsCommand, { NextToken: 'page-2' })
+      .resolves({
+        StackEvents: [
+          {
+            LogicalResourceId: 'Workers',
+            ResourceStatus: 'CREATE_FAILED',
+            ResourceStatusReason:
+              'The requested instance type c7a.24xlarge is not supported in eu-central-1c',
+            StackId: STACK_ID,
+            StackName: STACK,
+            EventId: '2',
+            Timestamp: new Date(),
+          },
+          {
+            LogicalResourceId: 'Workers',
+            ResourceStatus: 'CREATE_IN_PROGRESS',
+            StackId: STACK_ID,
+            StackName: STACK,
+            EventId: '1',
+            Timestamp: new Date(),
+          },
+        ],
+      });
+    expect(await provisioner.status(STACK)).toEqual({
+      phase: 'failed',
+      reason: 'Workers: The requested instance type c7a.24xlarge is not supported in eu-central-1c',
+      outputs: {},
+    });
+    // By id: the events of a stack stay readable after it is deleted.
+    expect(cfn).toHaveReceivedCommandWith(DescribeStackEventsCommand, { StackName: STACK_ID });
+  });
+
+  it.each(['CREATE_FAILED', 'ROLLBACK_IN_PROGRESS', 'ROLLBACK_FAILED'] as const)(
+    'reports %s as failed, with the stack reason when no resource says why',
+    async (StackStatus) => {
+      cfn.on(DescribeStacksCommand).resolves({
+        Stacks: [stack({ StackStatus, StackStatusReason: 'Template error: unresolved reference' })],
+      });
+      cfn.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
+      expect(await provisioner.status(STACK)).toMatchObject({
+        phase: 'failed',
+        reason: 'Template error: unresolved reference',
+      });
+    },
+  );
+
+  it('reports DELETE_FAILED as delete-failed with the reason', async () => {
+    cfn.on(DescribeStacksCommand).resolves({
+      Stacks: [
+        stack({
+          StackStatus: 'DELETE_FAILED',
+          StackStatusReason: 'The subnet has dependencies and cannot be deleted',
+        }),
+      ],
+    });
+    expect(await provisioner.status(STACK)).toMatchObject({
+      phase: 'delete-failed',
+      reason: 'The subnet has dependencies and cannot be deleted',
+    });
+  });
+});
+
+describe('CloudFormationClusterProvisioner.delete', () => {
+  it('deletes the stack', async () => {
+    cfn.on(DeleteStackCommand).resolves({});
+    await provisioner.delete(STACK);
+    expect(cfn).toHaveReceivedCommandExactlyOnceWith(DeleteStackCommand, { StackName: STACK });
+  });
+
+  it('is fine with a stack that is gone', async () => {
+    cfn.on(DeleteStackCommand).rejects(missingStack());
+    await expect(provisioner.delete(STACK)).resolves.toBeUndefined();
+  });
+});
+
+describe('CloudFormationClusterProvisioner.list', () => {
+  it('lists the clusters of its stage across pages, and nothing else', async () => {
+    const tags = (campaign: string | null, stage: string) => [
+      ...(campaign === null ? [] : [{ Key: 'inet-swarm:campaign', Value: campaign }]),
+      { Key: 'inet-swarm:stage', Value: stage },
+    ];
+    cfn
+      .on(DescribeStacksCommand, { NextToken: undefined })
+      .resolves({
+        Stacks: [
+          stack({ StackName: 'inet-swarm-dev-a', StackStatus: 'CREATE_COMPLETE', Tags: tags('a', 'dev') }),
+          stack({ StackName: 'inet-swarm-prod-b', StackStatus: 'CREATE_COMPLETE', Tags: tags('b', 'prod') }),
+          stack({ StackName: 'unrelated', StackStatus: 'CREATE_COMPLETE' }),
+        ],
+        NextToken: 'p2',
+      })
+      .on(DescribeStacksCommand, { NextToken: 'p2' })
+      .resolves({
+        Stacks: [
+          stack({ StackName: 'inet-swarm-dev-c', StackStatus: 'DELETE_FAILED', Tags: tags('c', 'dev') }),
+          stack({ StackName: 'inet-swarm-dev-d', StackStatus: 'DELETE_COMPLETE', Tags: tags('d', 'dev') }),
+          stack({ StackName: 'dev-no-campaign', StackStatus: 'CREATE_COMPLETE', Tags: tags(null, 'dev') }),
+        ],
+      });
+    expect(await provisioner.list()).toEqual([
+      {
+        stackName: 'inet-swarm-dev-a',
+        campaignId: 'a',
+        createdAt: new Date('2026-03-01T10:00:00Z'),
+        phase: 'ready',
+      },
+      {
+        stackName: 'inet-swarm-dev-c',
+        campaignId: 'c',
+        createdAt: new Date('2026-03-01T10:00:00Z'),
+        phase: 'delete-failed',
+      },
+    ]);
+    expect(cfn).toHaveReceivedCommandTimes(DescribeStacksCommand, 2);
+  });
+});
