@@ -9,22 +9,26 @@ import { runDashboard } from './dashboard.js';
 import { runGateway } from './gateway.js';
 import { runRunner } from './runner.js';
 
-const ROLES = {
-  runner: runRunner,
-  gateway: runGateway,
-  builder: runBuilder,
-  dashboard: runDashboard,
-} as const;
+const ROLES: Readonly<Record<string, (stop: AbortSignal) => Promise<void>>> = {
+  runner: (stop) => runRunner(readServiceConfig(), stop),
+  gateway: (stop) => runGateway(readServiceConfig(), stop),
+  builder: (stop) => runBuilder(readServiceConfig(), stop),
+  dashboard: (stop) => runDashboard(readServiceConfig(), stop),
+  // aws mode only: talks to the swarm through the gateway (no Redis or MongoDB settings), and is the
+  // only role that loads the AWS SDK.
+  agent: async (stop) => (await import('./agent.js')).runAgent(stop),
+};
 
 async function main(argv: readonly string[]): Promise<void> {
   const role = argv[0] ?? '';
-  if (!(role in ROLES)) {
+  const run = Object.hasOwn(ROLES, role) ? ROLES[role] : undefined;
+  if (run === undefined) {
     console.error(`usage: main.js <${Object.keys(ROLES).join('|')}>`);
     process.exit(2);
   }
   const stop = new AbortController();
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => stop.abort());
-  await ROLES[role as keyof typeof ROLES](readServiceConfig(), stop.signal);
+  await run(stop.signal);
 }
 
 main(process.argv.slice(2)).then(

@@ -99,6 +99,8 @@ describe('swarm up / status / down', () => {
       ['builder', 'replicated', '1/1'],
       ['distcc', 'global', '3/3'],
       ['runner', 'global', '3/3'],
+      // aws mode only: deployed with no replicas, which must not hold up `swarm up`.
+      ['agent', 'replicated', '0/0'],
     ])
       expect(status.stdout).toMatch(new RegExp(`${STACK}_${service} +${mode} +${count}`));
     // Redis and MongoDB are not published anywhere.

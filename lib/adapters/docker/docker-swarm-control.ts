@@ -203,7 +203,11 @@ export class DockerSwarmControl {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const status = await this.status();
-      const waiting = status.services.filter((s) => s.running < s.desired || s.desired === 0);
+      // A global service wants one task per ready node, so 0 means not yet; a replicated service
+      // scaled to 0 (the aws-only agent in swarm mode) is as ready as it will get.
+      const waiting = status.services.filter(
+        (s) => s.running < s.desired || (s.desired === 0 && s.mode === 'global'),
+      );
       if (status.services.length > 0 && waiting.length === 0) return status;
       if (Date.now() > deadline) {
         throw new SwarmNotReadyError(

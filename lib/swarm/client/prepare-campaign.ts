@@ -137,10 +137,11 @@ export async function prepareCampaign(
 }
 
 /** Polls a builder job to its end, forwarding new log lines; its failure is rethrown as the typed error. */
-async function followJob(
+export async function followJob(
   poll: (logFrom: number) => Promise<JobView>,
   observer: CampaignObserver,
   stop: AbortSignal,
+  pollMs = POLL_MS,
 ): Promise<unknown> {
   let logFrom = 0;
   for (;;) {
@@ -151,7 +152,7 @@ async function followJob(
     if (view.state === 'failed') throw errorFromJobFailure(decodeJobFailure(view.failedReason ?? 'failed'));
     if (view.state === 'missing') throw new GatewayError(`the swarm lost job ${view.id}`);
     if (stop.aborted) throw new GatewayError('stopped while waiting for the swarm');
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
 }
 
@@ -166,7 +167,8 @@ async function downloadPlan(gateway: GatewayClient, planKey: string): Promise<Ca
   }
 }
 
-function buildCommandFor(request: PrepareRequest): string | null {
+/** The build command a campaign runs with (`auto`: `make` when the working directory has a Makefile). */
+export function buildCommandFor(request: Pick<PrepareRequest, 'workingDir' | 'buildCommand'>): string | null {
   switch (request.buildCommand.kind) {
     case 'auto':
       return existsSync(path.join(request.workingDir, 'Makefile')) ? 'make' : null;

@@ -14,7 +14,7 @@ import { JsonlHistoryStore } from '../../adapters/local/jsonl-history-store.js';
 import { JsonlManifestStore } from '../../adapters/local/jsonl-manifest-store.js';
 import { checkWorkingDir, ensureWritableDir } from '../../adapters/local/preflight.js';
 import { StateDir } from '../../adapters/local/state-dir.js';
-import type { CampaignPlan } from '../../core/campaign.js';
+import type { CampaignPlan, RunSpec } from '../../core/campaign.js';
 import { CampaignInputError } from '../../core/errors.js';
 import { decideResume, type ResumeDecision } from '../../core/resume.js';
 import { RuntimeEstimator } from '../../core/runtime-history.js';
@@ -64,6 +64,29 @@ export type SwarmCampaignResult =
 
 /** Units per gateway request: large enough to enqueue 100,000 runs in seconds, small enough for one body. */
 const ENQUEUE_CHUNK = 5000;
+
+/**
+ * Enqueues one unit per run, in the given order (the first runs soonest), with deterministic ids
+ * `<swarmCampaignId>-<run>` so that enqueueing again never duplicates work. Units are made one chunk
+ * at a time: 100,000 of them at once would double the caller's memory.
+ */
+export async function enqueueInOrder(
+  gateway: Pick<GatewayClient, 'enqueue'>,
+  swarmCampaignId: string,
+  ordered: readonly RunSpec[],
+  retry: RetryPolicy,
+  replaceFinished: boolean,
+): Promise<void> {
+  for (let i = 0; i < ordered.length; i += ENQUEUE_CHUNK) {
+    const units: QueuedUnit[] = ordered.slice(i, i + ENQUEUE_CHUNK).map((run, j) => ({
+      id: `${swarmCampaignId}-${run.runNumber}`,
+      campaignId: swarmCampaignId,
+      runs: [run],
+      priority: i + j + 1,
+    }));
+    await gateway.enqueue(swarmCampaignId, units, retry, replaceFinished);
+  }
+}
 
 function submissionFile(state: StateDir, campaignId: string): string {
   return path.join(state.campaignDir(campaignId), 'swarm-submission.json');
@@ -142,16 +165,7 @@ export async function runSwarmCampaign(
       await history.load(plan.campaignId),
     );
     const ordered = priorityOrder(decision.todo, estimator);
-    // Units are made one chunk at a time: 100,000 of them at once would double the client's memory.
-    for (let i = 0; i < ordered.length; i += ENQUEUE_CHUNK) {
-      const units: QueuedUnit[] = ordered.slice(i, i + ENQUEUE_CHUNK).map((run, j) => ({
-        id: `${swarmCampaignId}-${run.runNumber}`,
-        campaignId: swarmCampaignId,
-        runs: [run],
-        priority: i + j + 1,
-      }));
-      await gateway.enqueue(swarmCampaignId, units, retry, earlier !== null);
-    }
+    await enqueueInOrder(gateway, swarmCampaignId, ordered, retry, earlier !== null);
 
     observer.notify({
       type: 'notice',
@@ -235,7 +249,7 @@ export async function attachSwarmCampaign(
 }
 
 /** The campaign's local state, held for the duration of `body`: the lock, the manifest and the history. */
-async function withCampaignState<T>(
+export async function withCampaignState<T>(
   state: StateDir,
   campaignId: string,
   body: (manifest: JsonlManifestStore, history: JsonlHistoryStore) => Promise<T>,
