@@ -30,7 +30,37 @@ const INPUT_ERRORS = new Set([
   'GatewayAuthError',
   'StackFileError',
   'SwarmConfigError',
+  // aws: the user's configuration, credentials or request, and the API's refusals of it.
+  'AwsConfigError',
+  'AwsCredentialsError',
+  'AwsApiAuthError',
+  'AwsTunnelError',
+  'CampaignSpecInvalid',
+  'CampaignNotFound',
+  'CampaignStateConflict',
 ]);
+
+/**
+ * The exit code of an AWS campaign that ended failed or cancelled, by the workflow's error name
+ * (lib/aws/errors.ts). A build failure is 4 as in swarm mode (thrown as BuildFailedError instead);
+ * a plan the program refused is bad input; a campaign stopped by the user, its budget or its lifetime
+ * ran but did not finish its runs; anything else is the infrastructure's failure.
+ */
+export function awsFailureExitCode(error: string): number {
+  switch (error) {
+    case 'BuildFailed':
+      return ExitCode.buildFailed;
+    case 'PlanFailed':
+    case 'CampaignSpecInvalid':
+      return ExitCode.usage;
+    case 'CampaignCancelled':
+    case 'BudgetExceeded':
+    case 'LifetimeExceeded':
+      return ExitCode.runsFailed;
+    default:
+      return ExitCode.internal;
+  }
+}
 
 /** Prints an error the way a user needs it and returns the exit code. */
 export function reportError(error: unknown, stderr: NodeJS.WritableStream): number {
@@ -47,6 +77,9 @@ export function reportError(error: unknown, stderr: NodeJS.WritableStream): numb
     stderr.write(`the end of the build output:\n${error.logTail.map((line) => `  ${line}`).join('\n')}\n`);
     return ExitCode.buildFailed;
   }
+  const issues = (error as { issues?: unknown }).issues;
+  if (Array.isArray(issues) && issues.every((issue) => typeof issue === 'string'))
+    for (const issue of issues) stderr.write(`  ${issue}\n`);
   if (INPUT_ERRORS.has(name)) return ExitCode.usage;
   // Not the user's fault: the stack is what a bug report needs.
   if (error instanceof Error && error.stack !== undefined) stderr.write(`${error.stack}\n`);

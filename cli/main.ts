@@ -21,6 +21,8 @@ import {
   type SwarmUpOptions,
 } from './commands/swarm.js';
 import { reportError } from './exit-codes.js';
+import { CampaignInputError } from '../lib/core/errors.js';
+import type { ConnectOptions } from './commands/aws.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -64,8 +66,28 @@ function buildProgram(): Command {
         '--build <command>',
         'swarm: build command run in the working directory (default: make, if there is a Makefile)',
       )
-      .option('--no-build', 'swarm: run the source as it is, without building')
-      .option('--max-source-mb <n>', 'swarm: refuse a source snapshot larger than this', '512')
+      .option('--no-build', 'swarm/aws: run the source as it is, without building')
+      .option('--max-source-mb <n>', 'swarm/aws: refuse a source snapshot larger than this', '512')
+      .option(
+        '--aws',
+        'run on a cluster created for this campaign in AWS (control plane: --api, INET_SWARM_AWS_API or `inet-swarm aws configure`)',
+      )
+      .option('--api <url>', 'aws: the control plane API (default: INET_SWARM_AWS_API, then the saved one)')
+      .option('--region <region>', "aws: the cluster's region (default: the control plane's)")
+      .option('--instance-type <type>', 'aws: worker instance type (default: c6i.xlarge)')
+      .option('--manager-instance-type <type>', 'aws: swarm manager instance type (default: t3.medium)')
+      .option('--cluster-size <n>', 'aws: worker instances (default: 2)')
+      .option('--manager-size <n>', 'aws: swarm managers, 1, 3 or 5 (default: 1)')
+      .option('--spot', 'aws: workers above --on-demand-base on spot capacity (the default)')
+      .option('--no-spot', 'aws: every worker on demand')
+      .option('--on-demand-base <n>', 'aws: workers on demand before spot ones (default: 0)')
+      .option('--key-name <name>', 'aws: EC2 key pair of the managers, for `inet-swarm aws connect`')
+      .option('--ssh-cidr <cidr>', 'aws: who may SSH to the managers, e.g. 203.0.113.7/32 (default: nobody)')
+      .option('--budget <usd>', 'aws: tear the cluster down when actual or projected cost passes this')
+      .option('--max-lifetime <minutes>', 'aws: tear the cluster down after this long (default: 1440)')
+      .option('--idle-grace <minutes>', 'aws: keep the cluster this long after the last run (default: 5)')
+      .option('--name <label>', 'aws: a label for the campaign')
+      .option('-y, --yes', 'aws: create the cluster without asking (required without a terminal)')
       .passThroughOptions()
       .action(
         async (
@@ -92,56 +114,135 @@ function buildProgram(): Command {
   );
   campaignCommand(
     'submit',
-    'Start a campaign on a swarm and return once its runs are queued; collect results with `attach`.',
+    'Start a campaign on a swarm (or with --aws on AWS) and return once it runs; collect results with `attach`.',
     true,
   );
 
   /** The swarm a campaign command talks to. */
   const swarmOption = () => new Option('--swarm <name>', 'the swarm (default: the last one deployed)');
+  /** `--aws` selects the AWS control plane instead of a swarm; `--api` names it. */
+  const awsOption = () => new Option('--aws', 'a campaign of the AWS control plane, not of a swarm');
+  const apiOption = () =>
+    new Option('--api <url>', 'aws: the control plane API (default: INET_SWARM_AWS_API, then the saved one)');
+  /** Refuses --swarm with --aws: they name different backends. */
+  const oneBackend = (options: { aws?: boolean; swarm?: string }): boolean => {
+    if (options.aws === true && options.swarm !== undefined)
+      throw new CampaignInputError('--aws and --swarm choose different backends; pass one of them');
+    return options.aws === true;
+  };
+  const awsCommands = () => import('./commands/aws-campaign.js');
 
   program
     .command('attach')
     .description(
-      'Collect the results of a swarm campaign submitted (or interrupted) earlier from this directory.',
+      'Collect the results of a swarm (or --aws) campaign submitted (or interrupted) earlier from this directory.',
     )
-    .argument('[campaign]', 'swarm campaign id or a unique prefix (default: the only one)')
+    .argument('[campaign]', 'campaign id or a unique prefix (default: the only one)')
     .option('-C, --directory <dir>', 'working directory of the simulation', '.')
     .option('--state-dir <dir>', 'state directory (default: <directory>/.inet-swarm)')
     .addOption(swarmOption())
+    .addOption(awsOption())
+    .addOption(apiOption())
     .option('--json', 'print progress as NDJSON events on stdout', false)
     .option('-V, --verbose', 'more output', false)
-    .action(async (campaign: string | undefined, options: AttachCommandOptions) => {
-      process.exitCode = await attachCommand(campaign, options);
-    });
+    .action(
+      async (
+        campaign: string | undefined,
+        options: AttachCommandOptions & { aws?: boolean; api?: string },
+      ) => {
+        process.exitCode = oneBackend(options)
+          ? await (await awsCommands()).attachAwsCommand(campaign, options)
+          : await attachCommand(campaign, options);
+      },
+    );
+
+  program
+    .command('results')
+    .description(
+      'Download the results of an AWS campaign that are not here yet (or are damaged here) into results/ and the manifest.',
+    )
+    .argument('[campaign]', 'AWS campaign id or a unique prefix (default: the only one)')
+    .option('-C, --directory <dir>', 'working directory of the simulation', '.')
+    .option('--state-dir <dir>', 'state directory (default: <directory>/.inet-swarm)')
+    .addOption(awsOption())
+    .addOption(apiOption())
+    .option('--json', 'print NDJSON on stdout', false)
+    .option('-V, --verbose', 'more output', false)
+    .action(
+      async (
+        campaign: string | undefined,
+        options: {
+          aws?: boolean;
+          api?: string;
+          directory: string;
+          stateDir?: string;
+          json: boolean;
+          verbose: boolean;
+        },
+      ) => {
+        if (options.aws !== true)
+          throw new CampaignInputError(
+            'results: only AWS campaigns keep their results remotely; pass --aws (a swarm campaign: `inet-swarm attach`)',
+          );
+        process.exitCode = await (await awsCommands()).resultsAwsCommand(campaign, options);
+      },
+    );
 
   program
     .command('cancel')
-    .description('Remove the queued runs of a swarm campaign; running ones finish and are kept.')
-    .argument('<campaign>', 'swarm campaign id')
+    .description(
+      'Remove the queued runs of a swarm campaign (running ones finish and are kept); with --aws, stop the campaign and tear its cluster down.',
+    )
+    .argument('<campaign>', 'campaign id')
     .addOption(swarmOption())
-    .action(async (campaign: string, options: { swarm?: string }) => {
-      process.exitCode = await cancelCommand(campaign, options);
+    .addOption(awsOption())
+    .addOption(apiOption())
+    .action(async (campaign: string, options: { swarm?: string; aws?: boolean; api?: string }) => {
+      process.exitCode = oneBackend(options)
+        ? await (await awsCommands()).cancelAwsCommand(campaign, options)
+        : await cancelCommand(campaign, options);
     });
 
   program
     .command('status')
-    .description('Campaigns in the swarm with their progress.')
-    .argument('[campaign]', 'swarm campaign id or prefix (default: all)')
+    .description('Campaigns in the swarm (or with --aws, of the AWS control plane) with their progress.')
+    .argument('[campaign]', 'campaign id (swarm: or prefix; default: all)')
     .addOption(swarmOption())
+    .addOption(awsOption())
+    .addOption(apiOption())
     .option('--json', 'print JSON', false)
-    .action(async (campaign: string | undefined, options: { swarm?: string; json: boolean }) => {
-      process.exitCode = await statusCommand(campaign, options);
-    });
+    .action(
+      async (
+        campaign: string | undefined,
+        options: { swarm?: string; aws?: boolean; api?: string; json: boolean },
+      ) => {
+        process.exitCode = oneBackend(options)
+          ? await (await awsCommands()).statusAwsCommand(campaign, options)
+          : await statusCommand(campaign, options);
+      },
+    );
 
   program
     .command('logs')
-    .description("The end of a run's output in the swarm; without a run, the campaign's build log.")
-    .argument('<campaign>', 'swarm campaign id')
+    .description(
+      "The end of a run's output in the swarm (or --aws); without a run, the campaign's build log.",
+    )
+    .argument('<campaign>', 'campaign id')
     .argument('[run]', 'run number')
     .addOption(swarmOption())
-    .action(async (campaign: string, run: string | undefined, options: { swarm?: string }) => {
-      process.exitCode = await logsCommand(campaign, run, options);
-    });
+    .addOption(awsOption())
+    .addOption(apiOption())
+    .action(
+      async (
+        campaign: string,
+        run: string | undefined,
+        options: { swarm?: string; aws?: boolean; api?: string },
+      ) => {
+        process.exitCode = oneBackend(options)
+          ? await (await awsCommands()).logsAwsCommand(campaign, run, options)
+          : await logsCommand(campaign, run, options);
+      },
+    );
 
   const swarm = program
     .command('swarm')
@@ -183,6 +284,43 @@ function buildProgram(): Command {
     .option('--stack <name>', 'stack name', 'inet-swarm')
     .action(async (options: { docker?: string; stack: string }) => {
       process.exitCode = await swarmStatusCommand(options);
+    });
+  const aws = program
+    .command('aws')
+    .description('The AWS control plane: where it is, and tunnels to the dashboards of its clusters.');
+  const awsModule = () => import('./commands/aws.js');
+  aws
+    .command('configure')
+    .description('Save the control plane API (an output of `sls deploy`) for every aws command.')
+    .requiredOption(
+      '--api <url>',
+      'the HTTP API URL, e.g. https://abc123.execute-api.eu-central-1.amazonaws.com',
+    )
+    .option('--region <region>', "the API's region (default: from the URL)")
+    .action(async (options: { api: string; region?: string }) => {
+      process.exitCode = await (await awsModule()).awsConfigureCommand(options);
+    });
+  aws
+    .command('connect')
+    .description("Open an SSH tunnel to a campaign cluster's dashboard and print its local URL.")
+    .argument('<campaign>', 'AWS campaign id')
+    .addOption(apiOption())
+    .option('--local-port <port>', 'local end of the tunnel (default: the dashboard port, 8081)')
+    .option('-i, --identity <file>', 'private key of the EC2 key pair given with --key-name')
+    .option('--user <name>', 'login on the managers', 'ec2-user')
+    .option('-C, --directory <dir>', 'project directory (its state directory keeps the tunnel PID)', '.')
+    .option('--state-dir <dir>', 'state directory (default: <directory>/.inet-swarm)')
+    .action(async (campaign: string, options: ConnectOptions) => {
+      process.exitCode = await (await awsModule()).awsConnectCommand(campaign, options);
+    });
+  aws
+    .command('disconnect')
+    .description('Close the tunnel `aws connect` opened.')
+    .argument('<campaign>', 'AWS campaign id')
+    .option('-C, --directory <dir>', 'project directory', '.')
+    .option('--state-dir <dir>', 'state directory (default: <directory>/.inet-swarm)')
+    .action(async (campaign: string, options: { directory: string; stateDir?: string }) => {
+      process.exitCode = await (await awsModule()).awsDisconnectCommand(campaign, options);
     });
   return program;
 }

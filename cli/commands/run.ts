@@ -9,6 +9,7 @@ import { runSwarmCampaign } from '../../lib/swarm/client/run-swarm-campaign.js';
 import { ExitCode } from '../exit-codes.js';
 import { createReporter, summaryText } from '../output/reporters.js';
 import type { Reporter } from '../output/reporter.js';
+import { awsRunOptionsShape, checkBackendOptions } from './aws-options.js';
 import { connectGateway, swarmName } from './gateway-connection.js';
 
 const positiveInt = (what: string) =>
@@ -42,6 +43,7 @@ export const runOptionsSchema = z.object({
   /** commander's `--no-build` sets build to false. */
   noBuild: z.boolean().optional(),
   maxSourceMb: z.coerce.number().positive('--max-source-mb must be positive').default(512),
+  ...awsRunOptionsShape,
 });
 
 export type RunOptions = z.input<typeof runOptionsSchema>;
@@ -87,12 +89,18 @@ export async function runCommand(
   detach = false,
 ): Promise<number> {
   const options = runOptionsSchema.parse(rawOptions);
+  checkBackendOptions(options);
   const reporter = await createReporter({
     json: options.json,
     verbose: options.verbose,
     workingDir: options.directory,
     stdout: process.stdout,
   });
+  if (options.aws === true) {
+    // Loaded only for --aws: the AWS libraries would slow every local run's start-up.
+    const { runOnAws } = await import('./aws-run.js');
+    return runOnAws(program, args, options, reporter, detach);
+  }
   if (options.swarm !== undefined || detach) return runOnSwarm(program, args, options, reporter, detach);
 
   return withStopSignal(reporter, 'ending running simulations', async (stop) => {

@@ -11,6 +11,10 @@ import { createLogger } from '../shared/log.js';
 import { stepHandler } from '../shared/step-handler.js';
 
 const config = loadConfig(process.env);
+// Without its own role, CloudFormation would create the cluster with this function's rights, which
+// are deliberately too small for that: refuse at the cold start rather than at the first campaign.
+if (config.clusterStackRoleArn === undefined)
+  throw new Error('invalid function environment:\nCLUSTER_STACK_ROLE_ARN: required by provision');
 const deps = {
   store: createStore(config),
   provisioner: createProvisioner(config, readClusterTemplate(config)),

@@ -21,6 +21,11 @@ const envSchema = z.object({
   /** Packaged with the functions that need them (serverless.yml), relative to the working directory. */
   STACK_FILE: nonEmpty.default('swarm/docker-stack.yml'),
   CLUSTER_TEMPLATE: nonEmpty.default('swarm/cluster.cfn.yaml'),
+  /** The role CloudFormation creates cluster stacks with (provision only; see serverless.yml). */
+  CLUSTER_STACK_ROLE_ARN: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'an IAM role ARN')
+    .optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 
@@ -33,6 +38,8 @@ export interface Config {
   /** Absolute paths (resolved against the working directory, /var/task in Lambda). */
   readonly stackFile: string;
   readonly clusterTemplate: string;
+  /** Only set for provision. */
+  readonly clusterStackRoleArn: string | undefined;
   readonly logLevel: LogLevel;
 }
 
@@ -71,6 +78,7 @@ function parseEnv(env: NodeJS.ProcessEnv): Config & { stateMachineArn: string | 
     stateMachineArn: e.STATE_MACHINE_ARN,
     stackFile: path.resolve(e.STACK_FILE),
     clusterTemplate: path.resolve(e.CLUSTER_TEMPLATE),
+    clusterStackRoleArn: e.CLUSTER_STACK_ROLE_ARN,
     logLevel: e.LOG_LEVEL,
   };
 }

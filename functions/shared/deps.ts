@@ -33,6 +33,7 @@ export function createProvisioner(config: Config, templateBody = ''): ClusterPro
   return new CloudFormationClusterProvisioner(new CloudFormationClient({ region: config.region }), {
     stage: config.stage,
     templateBody,
+    ...(config.clusterStackRoleArn === undefined ? {} : { stackRoleArn: config.clusterStackRoleArn }),
   });
 }
 

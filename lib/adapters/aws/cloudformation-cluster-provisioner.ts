@@ -19,6 +19,7 @@ import {
   type StackStatus,
 } from '@aws-sdk/client-cloudformation';
 import type { ClusterOptions } from '../../aws/campaign-spec.js';
+import { ClusterProvisionFailedError } from '../../aws/errors.js';
 import type {
   ClusterPhase,
   ClusterProvisioner,
@@ -69,6 +70,11 @@ export interface CloudFormationClusterProvisionerOptions {
   readonly stage: string;
   /** The cluster template (YAML or JSON), at most 51,200 bytes as a body. */
   readonly templateBody: string;
+  /**
+   * The role CloudFormation creates the cluster with (RoleARN). The caller then needs only
+   * iam:PassRole on it, not the right to create every EC2, IAM and Auto Scaling resource itself.
+   */
+  readonly stackRoleArn?: string;
 }
 
 export class CloudFormationClusterProvisioner implements ClusterProvisioner {
@@ -84,6 +90,7 @@ export class CloudFormationClusterProvisioner implements ClusterProvisioner {
           StackName: request.stackName,
           TemplateBody: this.options.templateBody,
           Capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM'],
+          ...(this.options.stackRoleArn === undefined ? {} : { RoleARN: this.options.stackRoleArn }),
           Parameters: templateParameters(request),
           Tags: [
             { Key: CAMPAIGN_TAG, Value: request.campaignId },
@@ -94,6 +101,18 @@ export class CloudFormationClusterProvisioner implements ClusterProvisioner {
     } catch (error) {
       // A retried Provision step: the first attempt created it.
       if (error instanceof AlreadyExistsException) return;
+      // CloudFormation refused the stack itself (a parameter or resource it rejects, a limit): the
+      // cluster cannot be created, as surely as after a rollback. Throttling and server faults stay
+      // as they are, for a retry.
+      if (
+        error instanceof CloudFormationServiceException &&
+        error.$fault === 'client' &&
+        !/Throttl|RequestLimitExceeded/.test(error.name)
+      )
+        throw new ClusterProvisionFailedError(
+          `CloudFormation refused to create ${request.stackName}: ${error.message}`,
+          { cause: error },
+        );
       throw error;
     }
   }

@@ -126,7 +126,7 @@ describe('CloudFormationClusterProvisioner.create', () => {
     await expect(provisioner.create(request())).resolves.toBeUndefined();
   });
 
-  it('lets other errors through', async () => {
+  it('turns a refusal of the stack into ClusterProvisionFailed, keeping the cause', async () => {
     cfn.on(CreateStackCommand).rejects(
       new CloudFormationServiceException({
         name: 'InsufficientCapabilitiesException',
@@ -135,7 +135,33 @@ describe('CloudFormationClusterProvisioner.create', () => {
         message: 'Requires capabilities',
       }),
     );
-    await expect(provisioner.create(request())).rejects.toThrow('Requires capabilities');
+    await expect(provisioner.create(request())).rejects.toMatchObject({
+      name: 'ClusterProvisionFailed',
+      message: expect.stringContaining('Requires capabilities') as string,
+    });
+  });
+
+  it('lets throttling and server faults through for a retry', async () => {
+    cfn
+      .on(CreateStackCommand)
+      .rejectsOnce(
+        new CloudFormationServiceException({
+          name: 'Throttling',
+          $fault: 'client',
+          $metadata: {},
+          message: 'Rate exceeded',
+        }),
+      )
+      .rejectsOnce(
+        new CloudFormationServiceException({
+          name: 'InternalFailure',
+          $fault: 'server',
+          $metadata: {},
+          message: 'try again',
+        }),
+      );
+    await expect(provisioner.create(request())).rejects.toMatchObject({ name: 'Throttling' });
+    await expect(provisioner.create(request())).rejects.toMatchObject({ name: 'InternalFailure' });
   });
 });
 

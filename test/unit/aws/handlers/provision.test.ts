@@ -10,6 +10,7 @@ import { campaignKeys } from '../../../../lib/aws/bucket-layout.js';
 import { BUCKET, CAMPAIGN_ID, STAGE, spec, status } from '../support/campaigns.js';
 import { lambdaContext, MockBucket, stubFunctionEnv } from '../support/aws-mocks.js';
 
+const STACK_ROLE_ARN = 'arn:aws:iam::123456789012:role/inet-swarm-ci-cluster-stack';
 const STACK_TEXT = 'services:\n  agent:\n    image: inet-swarm/agent\n';
 const TEMPLATE_TEXT = 'AWSTemplateFormatVersion: "2010-09-09"\nResources: {}\n';
 const dir = mkdtempSync(path.join(os.tmpdir(), 'provision-handler-'));
@@ -25,6 +26,7 @@ beforeAll(async () => {
   stubFunctionEnv({
     STACK_FILE: path.join(dir, 'docker-stack.yml'),
     CLUSTER_TEMPLATE: path.join(dir, 'cluster.cfn.yaml'),
+    CLUSTER_STACK_ROLE_ARN: STACK_ROLE_ARN,
   });
   ({ handler } = await import('../../../../functions/provision/handler.js'));
 });
@@ -56,6 +58,8 @@ describe('provision handler', () => {
       StackName: stackName,
       TemplateBody: TEMPLATE_TEXT,
       Capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM'],
+      // CloudFormation acts with this role, not with the function's own (small) rights.
+      RoleARN: STACK_ROLE_ARN,
       Tags: [
         { Key: 'inet-swarm:campaign', Value: CAMPAIGN_ID },
         { Key: 'inet-swarm:stage', Value: STAGE },
