@@ -37,8 +37,9 @@ const deps: ApiDeps = {
 /** The parts of the event the API uses; `authorizer.iam` is absent on a route without IAM auth. */
 const eventSchema = z.object({
   rawPath: z.string(),
-  queryStringParameters: z.record(z.string(), z.string().optional()).optional(),
-  body: z.string().optional(),
+  // API Gateway omits them when empty; serverless-offline sends null.
+  queryStringParameters: z.record(z.string(), z.string().optional()).nullish(),
+  body: z.string().nullish(),
   isBase64Encoded: z.boolean().default(false),
   requestContext: z.object({
     requestId: z.string(),
@@ -55,7 +56,7 @@ function toApiRequest(event: z.infer<typeof eventSchema>): ApiRequest {
   if (iam === undefined)
     throw new HttpError(403, 'Forbidden', 'the request is not signed by an IAM principal');
   const body =
-    event.body === undefined
+    event.body === undefined || event.body === null
       ? null
       : event.isBase64Encoded
         ? Buffer.from(event.body, 'base64').toString('utf8')
