@@ -4,7 +4,18 @@ import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'examples/', 'coverage/', 'test-artifacts/', '.inet-swarm/', '.esbuild/', '.serverless/'] },
+  {
+    ignores: [
+      'dist/',
+      'node_modules/',
+      'examples/',
+      'coverage/',
+      'test-artifacts/',
+      '.inet-swarm/',
+      '.esbuild/',
+      '.serverless/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
