@@ -8,7 +8,9 @@
  *                                      is ever written under campaigns/, so the trigger sees only specs
  *   schedules/<name>.json              specs of scheduled campaigns (EventBridge schedule -> start)
  *   data/<campaignId>/spec.json        the validated spec the campaign runs with
- *   data/<campaignId>/status.json      state, counts, ETA and cost, written by steps and the agent
+ *   data/<campaignId>/status.json      state, ETA and cost, written by the API and the workflow's steps
+ *   data/<campaignId>/progress.json    run counts, written by the agent alone (readers overlay them on
+ *                                      the status: two writers of one document would lose updates)
  *   data/<campaignId>/control/<cmd>.json  commands for the in-cluster agent (task tokens), and cancel
  *   data/<campaignId>/plan.json        the runs, as planned inside the cluster
  *   data/<campaignId>/docker-stack.yml the stack file the cluster's managers deploy
@@ -38,6 +40,7 @@ export function campaignKeys(campaignId: string) {
     root,
     spec: `${root}spec.json`,
     status: `${root}status.json`,
+    progress: `${root}progress.json`,
     control: (command: AgentCommandName) => `${root}control/${command}.json`,
     plan: `${root}plan.json`,
     stackFile: `${root}docker-stack.yml`,

@@ -1,8 +1,8 @@
 /**
  * What anyone watching an AWS campaign reads (`data/<id>/status.json`): written by the API at
- * creation, by the steps as the workflow moves, by the agent as runs finish, and by the meter with
- * cost and ETA. Every writer replaces the whole object it read (last writer wins): the fields each
- * writer owns do not overlap, and readers only ever need a recent view.
+ * creation, by the steps as the workflow moves, and by the meter with cost and ETA; these run one at a
+ * time (the workflow is sequential). The agent's run counts, written concurrently, live in their own
+ * document and are laid over the status by its readers (withProgress).
  */
 import { z } from 'zod';
 
@@ -32,6 +32,20 @@ export const runProgressSchema = z.strictObject({
   remainingSeconds: z.number().nonnegative().nullable(),
 });
 export type RunProgress = z.infer<typeof runProgressSchema>;
+
+/** `data/<id>/progress.json`: the agent's run counts, with when it counted them. */
+export const agentProgressSchema = runProgressSchema.extend({ updatedAt: z.string() });
+export type AgentProgress = z.infer<typeof agentProgressSchema>;
+
+/**
+ * The status as people see it: the workflow's status with the agent's newer run counts laid over it.
+ * The two are separate documents so that neither writer can undo the other's update.
+ */
+export function withProgress(status: CampaignStatus, progress: AgentProgress | null): CampaignStatus {
+  if (progress === null) return status;
+  const { updatedAt, ...runs } = progress;
+  return { ...status, runs, updatedAt: updatedAt > status.updatedAt ? updatedAt : status.updatedAt };
+}
 
 export const campaignStatusSchema = z.strictObject({
   v: z.literal(1),

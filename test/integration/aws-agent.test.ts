@@ -21,7 +21,7 @@ import {
 } from '../../lib/aws/agent-protocol.js';
 import { campaignKeys, sourceKey } from '../../lib/aws/bucket-layout.js';
 import type { CampaignSpec } from '../../lib/aws/campaign-spec.js';
-import { campaignStatusSchema } from '../../lib/aws/campaign-status.js';
+import { agentProgressSchema, campaignStatusSchema, withProgress } from '../../lib/aws/campaign-status.js';
 import { storedRecordSchema, type StoredRecord } from '../../lib/aws/stored-record.js';
 import { GatewayClient } from '../../lib/swarm/client/gateway-client.js';
 import { demoSourceProject } from '../e2e/helpers.js';
@@ -171,14 +171,19 @@ describe('the agent in a swarm', () => {
       expect(records.flatMap((r) => r.results).some((name) => name.endsWith('.sca'))).toBe(true);
       // What people watching see.
       await waitUntil(
-        () =>
-          (JSON.parse(store.text(c.keys.status) ?? '{}') as { runs?: { finished?: number } }).runs
-            ?.finished === 18,
+        () => (JSON.parse(store.text(c.keys.progress) ?? '{}') as { finished?: number }).finished === 18,
         5000,
-        'the counts in status.json',
+        'the counts in progress.json',
       );
       const status = await store.getJson(c.keys.status, campaignStatusSchema);
-      expect(status?.runs).toEqual({ total: 18, ok: 18, failed: 0, finished: 18, remainingSeconds: 0 });
+      const counted = await store.getJson(c.keys.progress, agentProgressSchema);
+      expect(withProgress(status!, counted).runs).toEqual({
+        total: 18,
+        ok: 18,
+        failed: 0,
+        finished: 18,
+        remainingSeconds: 0,
+      });
     } finally {
       await c.stop();
     }

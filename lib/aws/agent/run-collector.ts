@@ -6,7 +6,7 @@
  * killed at any point therefore leaves no record pointing at missing files, and loses nothing: what
  * it had not stored is still unfetched, and the next agent stores it (the same keys again).
  *
- * It also keeps the counts the workflow and people watch (status.json's `runs`, the `progress`
+ * It also keeps the counts the workflow and people watch (progress.json, laid over status.json's `runs`, the `progress`
  * answers), counting a run as finished once a record says no further attempt will come.
  */
 import { randomUUID } from 'node:crypto';
@@ -20,7 +20,7 @@ import { recordKey, type SwarmRunRecord } from '../../ports/campaign-store.js';
 import { isFinal } from '../../swarm/client/collect-results.js';
 import type { ProgressOutput } from '../agent-protocol.js';
 import { campaignKeys } from '../bucket-layout.js';
-import { campaignStatusSchema, type RunProgress } from '../campaign-status.js';
+import type { AgentProgress, RunProgress } from '../campaign-status.js';
 import { storedRecordSchema, type StoredRecord } from '../stored-record.js';
 import { sleep, type AgentLog, type AgentTiming, type SwarmGateway } from './agent-options.js';
 import { isSwarmLost } from './task-failure.js';
@@ -295,21 +295,17 @@ export class RunCollector {
     this.count(record);
   }
 
-  /** Puts the counts into status.json (read, change `runs`, write), at most every statusWriteMs. */
+  /** Writes the counts to progress.json (the agent's own document), at most every statusWriteMs. */
   private async writeStatus(force: boolean): Promise<void> {
     const { store, campaignId, timing, now, log } = this.deps;
     const time = now().getTime();
     if (!this.dirty || (!force && time - this.lastStatusWrite < timing.statusWriteMs)) return;
-    const key = campaignKeys(campaignId).status;
+    const key = campaignKeys(campaignId).progress;
     try {
       this.dirty = false;
       this.lastStatusWrite = time;
-      const status = await store.getJson(key, campaignStatusSchema);
-      if (status === null) {
-        log.warn('no status document to put the run counts in', { campaignId, key });
-        return;
-      }
-      await store.putJson(key, { ...status, runs: this.counts(), updatedAt: now().toISOString() });
+      const progress: AgentProgress = { ...this.counts(), updatedAt: now().toISOString() };
+      await store.putJson(key, progress);
     } catch (error) {
       this.dirty = true;
       log.warn('cannot write the run counts', { campaignId, message: (error as Error).message });

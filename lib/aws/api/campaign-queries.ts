@@ -15,7 +15,12 @@ import {
   type ResultLink,
 } from '../api-contract.js';
 import { campaignKeys, DATA_PREFIX } from '../bucket-layout.js';
-import { campaignStatusSchema, type CampaignStatus } from '../campaign-status.js';
+import {
+  agentProgressSchema,
+  campaignStatusSchema,
+  withProgress,
+  type CampaignStatus,
+} from '../campaign-status.js';
 import type { ControlPlaneStore } from '../../ports/control-plane-store.js';
 import { readStatus } from '../steps/campaign-documents.js';
 import type { StepLogger } from '../steps/step-logger.js';
@@ -40,6 +45,21 @@ export interface QueryDeps {
 }
 
 /**
+ * A campaign's status as people see it: the workflow's document with the agent's run counts over it.
+ * @throws CampaignNotFound if there is no such campaign
+ */
+export async function readCampaignView(
+  store: ControlPlaneStore,
+  campaignId: string,
+): Promise<CampaignStatus> {
+  const [status, progress] = await Promise.all([
+    readStatus(store, campaignId),
+    store.getJson(campaignKeys(campaignId).progress, agentProgressSchema),
+  ]);
+  return withProgress(status, progress);
+}
+
+/**
  * Campaigns in id order, a page at a time. The bucket keeps no list of campaigns, so a page scans the
  * keys under `data/` (every campaign's records and results among them) for status documents, and may
  * hold few or no campaigns while `next` says there is more. A status that does not parse is logged
@@ -59,7 +79,13 @@ export async function listCampaigns(next: string | null, deps: QueryDeps): Promi
     const statuses = await Promise.all(
       keys.slice(i, i + STATUS_READS_AT_ONCE).map(async (key) => {
         try {
-          return await deps.store.getJson(key, campaignStatusSchema);
+          const status = await deps.store.getJson(key, campaignStatusSchema);
+          if (status === null) return null;
+          const progress = await deps.store.getJson(
+            campaignKeys(status.campaignId).progress,
+            agentProgressSchema,
+          );
+          return withProgress(status, progress);
         } catch (error) {
           deps.log.warn('unreadable campaign status', { key, error });
           return null;

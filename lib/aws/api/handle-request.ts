@@ -8,10 +8,16 @@ import { campaignIdSchema } from '../bucket-layout.js';
 import { issueLines } from '../campaign-spec.js';
 import { CampaignNotFoundError } from '../errors.js';
 import { cancelCampaign } from '../steps/cancel-campaign.js';
-import { readStatus } from '../steps/campaign-documents.js';
 import { createCampaign, type CreateCampaignDeps } from '../steps/create-campaign.js';
 import { startCampaign, type StartCampaignDeps } from '../steps/start-campaign.js';
-import { listCampaigns, listRecords, listResults, logTail, type QueryDeps } from './campaign-queries.js';
+import {
+  listCampaigns,
+  listRecords,
+  listResults,
+  logTail,
+  readCampaignView,
+  type QueryDeps,
+} from './campaign-queries.js';
 import { HttpError, jsonResponse, type ApiRequest, type ApiResponse } from './http.js';
 
 export type ApiDeps = CreateCampaignDeps & StartCampaignDeps & QueryDeps;
@@ -42,7 +48,7 @@ const collectionRoutes: Readonly<Record<string, Route>> = {
 };
 
 const campaignRoutes: Readonly<Record<string, Readonly<Record<string, Route>>>> = {
-  '': { GET: async (_request, deps, id) => jsonResponse(200, await readStatus(deps.store, id)) },
+  '': { GET: async (_request, deps, id) => jsonResponse(200, await readCampaignView(deps.store, id)) },
   start: { POST: async (_request, deps, id) => jsonResponse(202, await startCampaign(id, deps)) },
   cancel: {
     POST: async (request, deps, id) =>

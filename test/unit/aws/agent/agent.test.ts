@@ -273,8 +273,12 @@ describe('the agent loop', () => {
       token: 'p1',
       output: { total: 2, ok: 1, failed: 0, finished: 1, remainingSeconds: 4, allFinal: false },
     });
-    expect(JSON.parse(store.text(keys.status) ?? '{}')).toMatchObject({
-      runs: { total: 2, ok: 1, failed: 0, finished: 1, remainingSeconds: 4 },
+    expect(JSON.parse(store.text(keys.progress) ?? '{}')).toMatchObject({
+      total: 2,
+      ok: 1,
+      failed: 0,
+      finished: 1,
+      remainingSeconds: 4,
     });
   });
 

@@ -83,11 +83,16 @@ describe('the run collector', () => {
     expect(content).toBe('scalars of run 0\n');
     expect(sha256(content ?? '')).toBe(first.record.files[0]?.sha256);
     expect(gateway.outbox).toEqual([]);
-    expect(JSON.parse(store.text(keys.status) ?? '{}')).toMatchObject({
-      state: 'running',
-      runs: { total: 2, ok: 2, failed: 0, finished: 2, remainingSeconds: 0 },
+    // The counts go to the agent's own document; the workflow's status is never written by the agent.
+    expect(JSON.parse(store.text(keys.progress) ?? '{}')).toEqual({
+      total: 2,
+      ok: 2,
+      failed: 0,
+      finished: 2,
+      remainingSeconds: 0,
       updatedAt: '2026-01-01T01:00:00.000Z',
     });
+    expect(JSON.parse(store.text(keys.status) ?? '{}')).toEqual(testStatus(CAMPAIGN));
   });
 
   it('counts a run once it is final: an interrupted attempt waits for its retry', async () => {
