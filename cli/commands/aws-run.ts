@@ -15,7 +15,7 @@ import type { Reporter } from '../output/reporter.js';
 import { summaryText } from '../output/reporters.js';
 import { awsPollMs } from './aws-options.js';
 import { connectControlPlane } from './aws-connection.js';
-import { withStopSignal, type runOptionsSchema } from './run.js';
+import { buildCommandOf, withStopSignal, type runOptionsSchema } from './run.js';
 
 type RunOptions = z.output<typeof runOptionsSchema>;
 
@@ -85,12 +85,7 @@ export async function runOnAws(
         workingDir: options.directory,
         stateDir: options.stateDir ?? null,
         force: options.force,
-        buildCommand:
-          options.build !== undefined
-            ? { kind: 'command', command: options.build }
-            : options.noBuild === true
-              ? { kind: 'none' }
-              : { kind: 'auto' },
+        buildCommand: buildCommandOf(options),
         maxSourceBytes: options.maxSourceMb * 2 ** 20,
         choices: {
           ...(options.name === undefined ? {} : { name: options.name }),

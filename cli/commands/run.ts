@@ -5,6 +5,7 @@ import os from 'node:os';
 import { z } from 'zod';
 import { runLocalCampaign } from '../../lib/local/run-local-campaign.js';
 import type { CollectOutcome } from '../../lib/swarm/client/collect-results.js';
+import type { BuildCommand } from '../../lib/swarm/client/prepare-campaign.js';
 import { runSwarmCampaign } from '../../lib/swarm/client/run-swarm-campaign.js';
 import { ExitCode } from '../exit-codes.js';
 import { createReporter, summaryText } from '../output/reporters.js';
@@ -47,6 +48,15 @@ export const runOptionsSchema = z.object({
 });
 
 export type RunOptions = z.input<typeof runOptionsSchema>;
+
+/** `--build CMD`, `--no-build`, or neither (make, when there is a Makefile): for --swarm and --aws alike. */
+export function buildCommandOf(options: {
+  build?: string | undefined;
+  noBuild?: boolean | undefined;
+}): BuildCommand {
+  if (options.build !== undefined) return { kind: 'command', command: options.build };
+  return options.noBuild === true ? { kind: 'none' } : { kind: 'auto' };
+}
 
 export function defaultJobs(): number {
   return os.availableParallelism();
@@ -170,12 +180,7 @@ async function runOnSwarm(
         stateDir: options.stateDir ?? null,
         force: options.force,
         ...retryOptions(options),
-        buildCommand:
-          options.build !== undefined
-            ? { kind: 'command', command: options.build }
-            : options.noBuild === true
-              ? { kind: 'none' }
-              : { kind: 'auto' },
+        buildCommand: buildCommandOf(options),
         maxSourceBytes: options.maxSourceMb * 2 ** 20,
         detach,
       },

@@ -1,6 +1,6 @@
 /** zod schemas of what we read back from disk: a damaged or foreign line is rejected, not trusted. */
 import { z } from 'zod';
-import type { RunRecord } from './campaign.js';
+import type { RunRecord, RunSpec } from './campaign.js';
 import type { RuntimeSample } from './runtime-history.js';
 
 const resultFileSchema = z.object({
@@ -8,6 +8,15 @@ const resultFileSchema = z.object({
   size: z.number().int().nonnegative(),
   mtimeMs: z.number(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+
+/** One planned run, as it travels in a plan, a queued unit or a stored submission. */
+export const runSpecSchema: z.ZodType<RunSpec> = z.object({
+  runNumber: z.number().int().nonnegative(),
+  configName: z.string(),
+  variables: z.array(z.object({ name: z.string(), value: z.string() })),
+  description: z.string(),
+  resultStem: z.string(),
 });
 
 export const runRecordSchema: z.ZodType<RunRecord> = z.object({

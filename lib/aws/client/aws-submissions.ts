@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { JsonlFile } from '../../adapters/local/jsonl-file.js';
 import type { StateDir } from '../../adapters/local/state-dir.js';
 import type { RunSpec } from '../../core/campaign.js';
+import { runSpecSchema } from '../../core/schemas.js';
 import { CampaignInputError } from '../../core/errors.js';
 import { clusterOptionsSchema } from '../campaign-spec.js';
 
@@ -38,14 +39,6 @@ export const awsSubmissionSchema = z.strictObject({
   todo: z.array(z.number().int().nonnegative()).nullable(),
 });
 export type AwsSubmission = z.infer<typeof awsSubmissionSchema>;
-
-const runSpecSchema: z.ZodType<RunSpec> = z.object({
-  runNumber: z.number().int().nonnegative(),
-  configName: z.string(),
-  variables: z.array(z.object({ name: z.string(), value: z.string() })),
-  description: z.string(),
-  resultStem: z.string(),
-});
 
 function submissionsDir(state: StateDir, localCampaignId: string): string {
   return path.join(state.campaignDir(localCampaignId), 'aws');

@@ -3,7 +3,7 @@
  * reach a store or a queue.
  */
 import { z } from 'zod';
-import type { RunSpec } from '../../core/campaign.js';
+import { runSpecSchema } from '../../core/schemas.js';
 import type { QueuedUnit, RetryPolicy } from '../../ports/run-queue.js';
 import type { SwarmCampaign } from '../../ports/campaign-store.js';
 import type { BuildRequest, PlanRequest } from '../build-jobs.js';
@@ -44,14 +44,6 @@ export const campaignSchema: z.ZodType<SwarmCampaign> = z.object({
   configName: z.string(),
   totalRuns: z.number().int().nonnegative(),
   submittedAt: z.string(),
-});
-
-const runSpecSchema: z.ZodType<RunSpec> = z.object({
-  runNumber: z.number().int().nonnegative(),
-  configName: z.string(),
-  variables: z.array(z.object({ name: z.string(), value: z.string() })),
-  description: z.string(),
-  resultStem: z.string(),
 });
 
 const unitSchema: z.ZodType<QueuedUnit> = z.object({
