@@ -6,12 +6,9 @@
  * transfer, but a multipart object's S3 checksum is a checksum of part checksums, which nobody outside
  * S3 can compare with a file's digest. The metadata can.
  */
-import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { rename, rm, stat } from 'node:fs/promises';
-import path from 'node:path';
-import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import {
   DeleteObjectCommand,
   GetObjectCommand,
@@ -27,6 +24,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { z } from 'zod';
 import { issueLines } from '../../aws/campaign-spec.js';
+import { writeVerifiedFile } from '../local/write-verified-file.js';
 import { BlobCorruptError, BlobNotFoundError } from '../../core/errors.js';
 import type { ControlPlaneStore, ObjectPage } from '../../ports/control-plane-store.js';
 import { sha256File } from '../local/sha256-file.js';
@@ -181,40 +179,24 @@ export class S3ControlPlaneStore implements ControlPlaneStore {
    * @throws BlobCorruptError if the bytes do not match the recorded sha256; `file` is not written
    */
   async downloadFile(key: string, file: string): Promise<{ sha256: string | null; size: number }> {
-    const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${randomUUID()}.tmp`);
+    let response;
     try {
-      let response;
-      try {
-        response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-      } catch (error) {
-        if (error instanceof NoSuchKey)
-          throw new BlobNotFoundError(`no object ${key} in s3://${this.bucket}`, { cause: error });
-        throw error;
-      }
-      if (!(response.Body instanceof Readable)) throw new Error(`s3://${this.bucket}/${key} has no body`);
-      const recorded = response.Metadata?.[SHA256_METADATA_KEY] ?? null;
-      const hash = createHash('sha256');
-      let size = 0;
-      await pipeline(
-        response.Body,
-        new Transform({
-          transform(chunk: Buffer, _encoding, callback) {
-            hash.update(chunk);
-            size += chunk.length;
-            callback(null, chunk);
-          },
-        }),
-        createWriteStream(temporary),
-      );
-      const actual = hash.digest('hex');
-      if (recorded !== null && actual !== recorded)
-        throw new BlobCorruptError(`${key} in s3://${this.bucket} does not match its recorded sha256`);
-      await rename(temporary, file);
-      // The recorded digest, as the port promises: null says nothing was there to verify against.
-      return { sha256: recorded, size };
-    } finally {
-      await rm(temporary, { force: true });
+      response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+    } catch (error) {
+      if (error instanceof NoSuchKey)
+        throw new BlobNotFoundError(`no object ${key} in s3://${this.bucket}`, { cause: error });
+      throw error;
     }
+    if (!(response.Body instanceof Readable)) throw new Error(`s3://${this.bucket}/${key} has no body`);
+    const recorded = response.Metadata?.[SHA256_METADATA_KEY] ?? null;
+    const { size } = await writeVerifiedFile(
+      response.Body,
+      file,
+      recorded,
+      () => new BlobCorruptError(`${key} in s3://${this.bucket} does not match its recorded sha256`),
+    );
+    // The recorded digest, as the port promises: null says nothing was there to verify against.
+    return { sha256: recorded, size };
   }
 
   async presignGet(key: string, expiresSeconds: number): Promise<string> {

@@ -8,14 +8,15 @@
  * stored before (bench:swarm). The index document is written last and only once, so concurrent
  * uploaders agree on the first copy; the checksum is verified on every read.
  */
-import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { Transform } from 'node:stream';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ObjectId } from 'mongodb';
 import { Binary, GridFSBucket, MongoServerError, type Collection, type Db } from 'mongodb';
 import { BlobCorruptError, BlobNotFoundError } from '../../core/errors.js';
+import { writeVerifiedFile } from '../local/write-verified-file.js';
 import type { BlobInfo, BlobStore } from '../../ports/blob-store.js';
 import { sha256File } from '../local/sha256-file.js';
 
@@ -84,33 +85,16 @@ export class GridFsBlobStore implements BlobStore {
   async getFile(key: string, file: string): Promise<BlobInfo> {
     const document = await this.index.findOne({ _id: key });
     if (document === null) throw new BlobNotFoundError(`no blob ${key} in the store`);
-    const hash = createHash('sha256');
-    const temporary = `${file}.${randomUUID()}.tmp`;
-    try {
-      if (document.inline !== undefined) {
-        const content = Buffer.from(document.inline.buffer);
-        hash.update(content);
-        await writeFile(temporary, content);
-      } else if (document.gridFsId !== undefined) {
-        await pipeline(
-          this.bucket.openDownloadStream(document.gridFsId),
-          new Transform({
-            transform(chunk: Buffer, _encoding, callback) {
-              hash.update(chunk);
-              callback(null, chunk);
-            },
-          }),
-          createWriteStream(temporary),
-        );
-      } else {
-        throw new BlobCorruptError(`blob ${key} has no content`);
-      }
-      if (hash.digest('hex') !== document.sha256)
-        throw new BlobCorruptError(`blob ${key} in the store does not match its checksum`);
-      await rename(temporary, file);
-      return { key, size: document.size, sha256: document.sha256 };
-    } finally {
-      await rm(temporary, { force: true });
-    }
+    let content: Readable;
+    if (document.inline !== undefined) content = Readable.from([Buffer.from(document.inline.buffer)]);
+    else if (document.gridFsId !== undefined) content = this.bucket.openDownloadStream(document.gridFsId);
+    else throw new BlobCorruptError(`blob ${key} has no content`);
+    await writeVerifiedFile(
+      content,
+      file,
+      document.sha256,
+      () => new BlobCorruptError(`blob ${key} in the store does not match its checksum`),
+    );
+    return { key, size: document.size, sha256: document.sha256 };
   }
 }

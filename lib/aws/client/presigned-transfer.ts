@@ -4,13 +4,12 @@
  * its target, checked against the sha256 its record gives and only then renamed into place, so a
  * result file is either absent or intact. Network errors and 5xx answers are retried from the start.
  */
-import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { rename, rm, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { z } from 'zod';
+import { writeVerifiedFile } from '../../adapters/local/write-verified-file.js';
 import { AwsTransferError } from './client-errors.js';
 import { isRetryableStatus, sleep, type RetryPolicy } from './retry-policy.js';
 
@@ -145,30 +144,18 @@ export async function downloadFile(
   retry: RetryPolicy,
 ): Promise<void> {
   const response = await get(url, file, retry);
-  const body = response.body as WebReadableStream;
-  const hash = createHash('sha256');
-  const partial = `${file}.${randomUUID()}.partial`;
   try {
-    await pipeline(
-      Readable.fromWeb(body),
-      new Transform({
-        transform(chunk: Buffer, _encoding, callback) {
-          hash.update(chunk);
-          callback(null, chunk);
-        },
-      }),
-      createWriteStream(partial, { flags: 'wx' }),
+    await writeVerifiedFile(
+      Readable.fromWeb(response.body as WebReadableStream),
+      file,
+      expectedSha256,
+      (actual) =>
+        new AwsTransferError(
+          `download of ${file} has sha256 ${actual}, but its record says ${expectedSha256}; rejected`,
+        ),
     );
   } catch (error) {
-    await rm(partial, { force: true });
+    if (error instanceof AwsTransferError) throw error;
     throw new AwsTransferError(`download of ${file}: ${networkReason(error)}`, null, { cause: error });
   }
-  const actual = hash.digest('hex');
-  if (actual !== expectedSha256) {
-    await rm(partial, { force: true });
-    throw new AwsTransferError(
-      `download of ${file} has sha256 ${actual}, but its record says ${expectedSha256}; rejected`,
-    );
-  }
-  await rename(partial, file);
 }

@@ -3,12 +3,11 @@
  * bearer token. Everything that comes back is validated before use; transient network errors are
  * retried (a restarted gateway must not end a 10-hour campaign), refusals are not.
  */
-import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { rename, rm, stat } from 'node:fs/promises';
-import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import { z } from 'zod';
+import { writeVerifiedFile } from '../../adapters/local/write-verified-file.js';
 import { BlobCorruptError, GatewayAuthError, GatewayError } from '../../core/errors.js';
 import { runRecordSchema } from '../../core/schemas.js';
 import type { BlobInfo } from '../../ports/blob-store.js';
@@ -137,26 +136,12 @@ export class GatewayClient {
     if (!response.ok || response.body === null)
       throw new GatewayError(`download of ${key}: HTTP ${response.status} ${await response.text()}`);
     const expected = expectedSha256 ?? response.headers.get('X-Blob-SHA256');
-    const hash = createHash('sha256');
-    const partial = `${file}.${randomUUID()}.partial`;
-    try {
-      await pipeline(
-        Readable.fromWeb(response.body),
-        new Transform({
-          transform(chunk: Buffer, _encoding, callback) {
-            hash.update(chunk);
-            callback(null, chunk);
-          },
-        }),
-        createWriteStream(partial, { flags: 'wx' }),
-      );
-      const actual = hash.digest('hex');
-      if (expected !== null && actual !== expected)
-        throw new BlobCorruptError(`download of ${key} has sha256 ${actual}, expected ${expected}`);
-      await rename(partial, file);
-    } finally {
-      await rm(partial, { force: true });
-    }
+    await writeVerifiedFile(
+      Readable.fromWeb(response.body),
+      file,
+      expected,
+      (actual) => new BlobCorruptError(`download of ${key} has sha256 ${actual}, expected ${expected}`),
+    );
   }
 
   /** Asks for a build; `reused` when it had already succeeded (this request compiles nothing). */
