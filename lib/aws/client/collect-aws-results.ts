@@ -20,7 +20,7 @@ import { runRecordSchema } from '../../core/schemas.js';
 import type { CampaignObserver } from '../../ports/campaign-observer.js';
 import type { HistoryStore } from '../../ports/history-store.js';
 import type { ManifestStore } from '../../ports/manifest-store.js';
-import { isFinal } from '../../swarm/client/collect-results.js';
+import { isFinal, tallyRecord } from '../../swarm/client/collect-results.js';
 import { PRESIGN_SECONDS, type RecordLink, type ResultLink } from '../api-contract.js';
 import { FINAL_STATES, type CampaignStatus } from '../campaign-status.js';
 import { clusterRate } from '../cost.js';
@@ -409,21 +409,8 @@ export async function followAwsCampaign(
 
   const onStored = async (record: RunRecord) => {
     await learn(record, runs, submission, deps.history);
-    if (awaiting !== null && !awaiting.has(record.runNumber)) return; // stored, but not this submission's
-    if (!isFinal(record, attempts)) {
-      deps.observer.notify({
-        type: 'run-retry',
-        runNumber: record.runNumber,
-        attempt: record.attempt + 1,
-        reason: record.failure?.message ?? record.status,
-        delayMs: 0,
-      });
-      return;
-    }
-    awaiting?.delete(record.runNumber);
-    counts[record.status] += 1;
-    if (record.status === 'ok') problems.delete(record.runNumber);
-    else problems.set(record.runNumber, record);
+    // A record of another submission is stored, not counted.
+    if (!tallyRecord(record, { awaiting, attempts, counts, problems }, deps.observer)) return;
     // Queued or running in the cluster: the status does not tell them apart.
     const progress = status?.runs ?? null;
     counts.running = progress === null ? 0 : Math.max(0, progress.total - progress.finished);

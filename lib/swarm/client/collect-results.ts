@@ -80,6 +80,40 @@ export function isFinal(record: Pick<RunRecord, 'status' | 'attempt'>, attempts:
   return record.status === 'ok' || record.status === 'failed' || record.attempt >= attempts;
 }
 
+/** What a collector keeps of the runs it waits for; tallyRecord changes it. */
+export interface CollectTally {
+  /** Runs without a final record yet; null: not known here (every record counts). */
+  readonly awaiting: Set<number> | null;
+  readonly attempts: number;
+  readonly counts: Record<'ok' | 'failed' | 'lost' | 'interrupted', number>;
+  /** The final record of each run that did not end ok. */
+  readonly problems: Map<number, RunRecord>;
+}
+
+/**
+ * Counts a record just stored (swarm and aws collectors alike): a retry notice while the run has
+ * attempts left, else its final status. Records of runs not awaited are stored but not counted.
+ * @returns whether the record was the final one of an awaited run
+ */
+export function tallyRecord(record: RunRecord, tally: CollectTally, observer: CampaignObserver): boolean {
+  if (tally.awaiting !== null && !tally.awaiting.has(record.runNumber)) return false;
+  if (!isFinal(record, tally.attempts)) {
+    observer.notify({
+      type: 'run-retry',
+      runNumber: record.runNumber,
+      attempt: record.attempt + 1,
+      reason: record.failure?.message ?? record.status,
+      delayMs: 0,
+    });
+    return false;
+  }
+  tally.awaiting?.delete(record.runNumber);
+  tally.counts[record.status] += 1;
+  if (record.status === 'ok') tally.problems.delete(record.runNumber);
+  else tally.problems.set(record.runNumber, record);
+  return true;
+}
+
 /** A result name from the swarm, resolved inside the result directory or refused. */
 function resultPath(resultDir: string, name: string): string {
   const target = path.resolve(resultDir, name);
@@ -163,22 +197,10 @@ export async function collectResults(
     const run = runs.get(record.runNumber);
     if (record.status === 'ok' && run !== undefined)
       await deps.history.append([runtimeSample(request.plan.campaignId, run, record.durationMs)]);
-    if (!awaiting.has(record.runNumber)) return; // a straggler of an earlier submission: stored, not counted
-    if (!isFinal(record, request.attempts)) {
-      deps.observer.notify({
-        type: 'run-retry',
-        runNumber: record.runNumber,
-        attempt: record.attempt + 1,
-        reason: record.failure?.message ?? record.status,
-        delayMs: 0,
-      });
+    // A straggler of an earlier submission is stored, not counted.
+    if (!tallyRecord(record, { awaiting, attempts: request.attempts, counts, problems }, deps.observer))
       return;
-    }
-    awaiting.delete(record.runNumber);
     finishedHere += 1;
-    counts[record.status] += 1;
-    if (record.status === 'ok') problems.delete(record.runNumber);
-    else problems.set(record.runNumber, record);
     deps.observer.notify({ type: 'run-finished', record, counts: { ...counts }, etaMs: etaMs() });
   };
 
