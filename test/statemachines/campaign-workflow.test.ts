@@ -53,6 +53,7 @@ import { cancelCampaign } from '../../lib/aws/steps/cancel-campaign.js';
 import { createCampaign } from '../../lib/aws/steps/create-campaign.js';
 import { deployStack } from '../../lib/aws/steps/deploy-stack.js';
 import { workflowStateSchema, type WorkflowState } from '../../lib/aws/workflow-state.js';
+import type { ClusterProvisioner } from '../../lib/ports/cluster-provisioner.js';
 import type { ClusterSwarm } from '../../lib/ports/cluster-swarm.js';
 import type { TaskReporter } from '../../lib/ports/task-reporter.js';
 import { GatewayClient } from '../../lib/swarm/client/gateway-client.js';
@@ -121,6 +122,8 @@ let ssm: SSMClient;
 let existingVpc: { vpcId: string; subnetIds: string[] };
 let source: { sha256: string; size: number };
 const handlers = new Map<string, Handler>();
+/** The functions' provisioner, for the DeployStack step run here (see the header). */
+let provisioner: ClusterProvisioner;
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'campaign-workflow-'));
 
 beforeAll(async () => {
@@ -164,6 +167,9 @@ beforeAll(async () => {
     CheckTeardown: () => import('../../functions/check-teardown/handler.js'),
   };
   for (const [state, load] of Object.entries(modules)) handlers.set(state, (await load()).handler);
+  const { createProvisioner } = await import('../../functions/shared/deps.js');
+  const { loadConfig } = await import('../../functions/shared/config.js');
+  provisioner = createProvisioner(loadConfig(process.env));
 
   swarm = await startInProcessSwarm();
   swarm.startRunner(2);
@@ -294,9 +300,7 @@ async function runCampaign(scenario: Scenario = {}): Promise<Execution> {
       const state = workflowStateSchema.parse(Payload);
       await deployStack(state, {
         store,
-        provisioner: (await import('../../functions/shared/deps.js')).createProvisioner(
-          (await import('../../functions/shared/config.js')).loadConfig(process.env),
-        ),
+        provisioner,
         clusterSwarm,
         stage: STAGE,
         bucket: BUCKET,
