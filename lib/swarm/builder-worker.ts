@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { UnrecoverableError, type Job } from 'bullmq';
-import { create as createTar } from 'tar';
+import { packTree } from '../adapters/local/pack-tree.js';
 import { checkWorkingDir, resolveProgram } from '../adapters/local/preflight.js';
 import { ProcessSimulationProgram } from '../adapters/local/process-simulation-program.js';
 import { extractSafely, type ExtractLimits } from '../adapters/local/safe-extract.js';
@@ -319,10 +319,7 @@ async function artifactEntries(root: string, dir = ''): Promise<string[]> {
 
 /** Packs the built tree like a source snapshot: sorted entries, neutral owners and times. */
 async function packArtifact(root: string, archiveFile: string): Promise<void> {
-  await createTar(
-    { file: archiveFile, cwd: root, gzip: true, portable: true, mtime: new Date(0), noDirRecurse: true },
-    await artifactEntries(root),
-  );
+  await packTree(root, await artifactEntries(root), archiveFile);
 }
 
 async function readOptional(file: string): Promise<string> {

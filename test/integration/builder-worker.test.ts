@@ -127,14 +127,15 @@ function builder(deps: BuilderDeps) {
   };
 }
 
-/** The paths in the stored artifact `key`, and the mode of each. */
-async function artifactListing(key: string): Promise<Map<string, number>> {
+/** The paths in the stored artifact `key`, and the type and mode of each. */
+async function artifactListing(key: string): Promise<Map<string, { type: string; mode: number }>> {
   const archive = path.join(tmp('fetched'), 'artifact.tar.gz');
   await blobs.getFile(key, archive);
-  const entries = new Map<string, number>();
+  const entries = new Map<string, { type: string; mode: number }>();
   await list({
     file: archive,
-    onReadEntry: (entry) => entries.set(entry.path.replace(/\/$/, ''), entry.mode ?? 0),
+    onReadEntry: (entry) =>
+      entries.set(entry.path.replace(/\/$/, ''), { type: entry.type, mode: entry.mode ?? 0 }),
   });
   return entries;
 }
@@ -184,7 +185,7 @@ describe('builds and plans on one node (no distcc daemon)', () => {
     expect(outcome.log.some((line) => line.startsWith('no distcc daemons found'))).toBe(true);
     expect(outcome.log).toContainEqual(expect.stringMatching(/^g\+\+ .*-c -o main\.o main\.cc$/));
     const entries = await artifactListing(outcome.result.artifactKey);
-    expect((entries.get('demo/demo') ?? 0) & 0o111).not.toBe(0);
+    expect((entries.get('demo/demo')?.mode ?? 0) & 0o111).not.toBe(0);
     expect(entries.has('demo/omnetpp.ini')).toBe(true);
     expect([...entries.keys()].filter((p) => /\.[od]$/.test(p))).toEqual([]);
     expect(readdirSync(scratchDir)).toEqual([]);
@@ -228,6 +229,28 @@ describe('builds and plans on one node (no distcc daemon)', () => {
     expect(outcome.log).toContainEqual(expect.stringMatching(/^util\.cc:\d+:\d+: error: /));
     expect(await blobs.stat(artifactKeyOf(request))).toBeNull();
     expect(readdirSync(scratchDir)).toEqual([]);
+  });
+
+  it('stores hard-linked build outputs whole, in an artifact that unpacks', async () => {
+    // As `cp -l`, `ln` or a library's versioned names leave them in a build tree.
+    const request = await uploadSource(demoProject(), 'ln omnetpp.ini linked.ini');
+
+    const outcome = await worker.build(request);
+
+    if (!outcome.ok) throw new Error(`build failed: ${JSON.stringify(outcome.failure)}`);
+    const entries = await artifactListing(outcome.result.artifactKey);
+    expect([...entries].filter(([, e]) => e.type === 'Link')).toEqual([]);
+    expect(['demo/linked.ini', 'demo/omnetpp.ini'].map((p) => entries.get(p)?.type)).toEqual([
+      'File',
+      'File',
+    ]);
+    const limits = { maxBytes: 1 << 30, maxEntries: 10_000 };
+    const { dir } = await new ArtifactCache(blobs, { dir: tmp('unpacked'), limits }).ensure(
+      outcome.result.artifactKey,
+    );
+    expect(readFileSync(path.join(dir, 'demo', 'linked.ini'), 'utf8')).toBe(
+      readFileSync(path.join(demoDir, 'omnetpp.ini'), 'utf8'),
+    );
   });
 
   it('plans a campaign in the artifact with paths relative to it, and stores the plan once', async () => {

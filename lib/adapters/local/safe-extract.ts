@@ -30,6 +30,15 @@ function kindOf(entry: ReadEntry): SourceEntryKind {
   }
 }
 
+/** Why `entry` must not be unpacked, or null if it is safe. */
+function rejectionOf(entry: ReadEntry): string | null {
+  // Refused (a Link entry can name any path) with a message of its own: the generic one hides what it is.
+  if (entry.type === 'Link') {
+    return `hard link to ${entry.linkpath ?? '(nothing)'}: hard links are not allowed in archives`;
+  }
+  return unsafeEntryReason(entry.path, kindOf(entry), entry.linkpath);
+}
+
 async function inspect(
   archiveFile: string,
   limits: ExtractLimits,
@@ -42,7 +51,7 @@ async function inspect(
     onReadEntry: (entry: ReadEntry) => {
       entries += 1;
       bytes += entry.size;
-      const reason = unsafeEntryReason(entry.path, kindOf(entry), entry.linkpath);
+      const reason = rejectionOf(entry);
       if (reason !== null) problems.push(`${entry.path}: ${reason}`);
     },
   });

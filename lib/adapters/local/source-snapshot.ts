@@ -7,10 +7,10 @@
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { create as createTar } from 'tar';
 import { SourceSnapshotError, SourceSnapshotTooLargeError } from '../../core/errors.js';
 import { treeHash, unsafeEntryReason, type SourceEntry } from '../../core/source-tree.js';
 import { gitOutput, gitTopLevel } from './git.js';
+import { packTree } from './pack-tree.js';
 import { sha256File } from './sha256-file.js';
 
 export interface SnapshotRequest {
@@ -125,16 +125,5 @@ export async function scanSource(request: SnapshotRequest): Promise<SourceSnapsh
 
 /** Packs a scanned snapshot into `archiveFile` (.tar.gz), entries sorted, owners and times neutral. */
 export async function packSnapshot(snapshot: SourceSnapshot, archiveFile: string): Promise<void> {
-  const paths = snapshot.entries.map((e) => e.path).sort();
-  await createTar(
-    {
-      file: archiveFile,
-      cwd: snapshot.root,
-      gzip: true,
-      portable: true,
-      mtime: new Date(0),
-      noDirRecurse: true,
-    },
-    paths,
-  );
+  await packTree(snapshot.root, snapshot.entries.map((e) => e.path).sort(), archiveFile);
 }

@@ -1,7 +1,9 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   chmodSync,
   existsSync,
+  linkSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
@@ -11,6 +13,7 @@ import {
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { list } from 'tar';
 import { describe, expect, it } from 'vitest';
 import { extractSafely } from '../../../lib/adapters/local/safe-extract.js';
 import { packSnapshot, scanSource } from '../../../lib/adapters/local/source-snapshot.js';
@@ -32,6 +35,29 @@ function gitProject(): string {
   git('add', '.');
   git('-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'init');
   return dir;
+}
+
+interface StoredEntry {
+  readonly path: string;
+  readonly type: string;
+  readonly size: number;
+  readonly sha256: string;
+}
+
+/** Every entry of `archive` as stored: type, header size and the sha256 of its content. */
+async function storedEntries(archive: string): Promise<StoredEntry[]> {
+  const entries: StoredEntry[] = [];
+  await list({
+    file: archive,
+    onReadEntry: (entry) => {
+      const hash = createHash('sha256');
+      entry.on('data', (chunk: Buffer) => hash.update(chunk));
+      entry.on('end', () =>
+        entries.push({ path: entry.path, type: entry.type, size: entry.size, sha256: hash.digest('hex') }),
+      );
+    },
+  });
+  return entries;
 }
 
 describe('source snapshots', () => {
@@ -103,5 +129,31 @@ describe('source snapshots', () => {
     await expect(scanSource({ projectDir: dir, exclude: [], maxBytes: 1 << 20 })).rejects.toThrow(
       /inet: symbolic link to an absolute path/,
     );
+  });
+
+  it('stores hard-linked files whole, as scanned, in an archive that extracts and packs the same twice', async () => {
+    const dir = gitProject();
+    mkdirSync(path.join(dir, 'lib'));
+    writeFileSync(path.join(dir, 'lib', 'libmodel.so.1'), 'the library\n');
+    linkSync(path.join(dir, 'lib', 'libmodel.so.1'), path.join(dir, 'lib', 'libmodel.so')); // as cp -l leaves them
+    const snapshot = await scanSource({ projectDir: dir, exclude: [], maxBytes: 1 << 20 });
+    const archive = path.join(tmp('archive'), 'source.tar.gz');
+    const again = path.join(tmp('again'), 'source.tar.gz');
+
+    await packSnapshot(snapshot, archive);
+    await packSnapshot(snapshot, again);
+
+    const stored = await storedEntries(archive);
+    expect(stored.filter((e) => e.type !== 'File')).toEqual([]);
+    const scanned = [...snapshot.entries].sort((a, b) => (a.path < b.path ? -1 : 1));
+    expect(stored).toEqual(
+      scanned.map((e) => ({ path: e.path, type: 'File', size: e.size, sha256: e.sha256 })),
+    );
+    expect(readFileSync(again)).toEqual(readFileSync(archive));
+    const target = path.join(tmp('out'), 'tree');
+    await extractSafely(archive, target, limits);
+    for (const name of ['libmodel.so', 'libmodel.so.1']) {
+      expect(readFileSync(path.join(target, 'lib', name), 'utf8')).toBe('the library\n');
+    }
   });
 });
