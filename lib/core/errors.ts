@@ -69,6 +69,22 @@ export class UnitFailedPermanentlyError extends Error {
   override readonly name = 'UnitFailedPermanentlyError';
 }
 
+/**
+ * Thrown by a queue handler that gives its unit back unfinished through no fault of the unit (the
+ * runner is stopping): the queue hands the runs still to do to another consumer as the same attempt.
+ */
+export class UnitHandedBackError extends Error {
+  override readonly name = 'UnitHandedBackError';
+  constructor(
+    message: string,
+    /** The unit's runs still to do, by run number; the others finished and are recorded. */
+    readonly remainingRuns: readonly number[],
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
 /** No blob is stored under the requested key. */
 export class BlobNotFoundError extends Error {
   override readonly name = 'BlobNotFoundError';

@@ -26,7 +26,9 @@ export interface RetryPolicy {
 
 /**
  * A unit's handler, told which attempt this is (1 for the first). Throwing
- * UnitFailedPermanentlyError (lib/core/errors.ts) ends the unit; any other error retries it.
+ * UnitFailedPermanentlyError (lib/core/errors.ts) ends the unit; UnitHandedBackError puts it back
+ * without spending the attempt, narrowed to its remaining runs, for another consumer shortly after;
+ * any other error retries it.
  */
 export type UnitHandler = (unit: QueuedUnit, attempt: number) => Promise<void>;
 

@@ -3,20 +3,22 @@
  * artifact is on this node, run the unit in a private workspace with the same runner as the local
  * backend, store every result file as a blob and the run record in the campaign store. A run lost to
  * the infrastructure makes the unit fail transiently, so the queue retries it (on any node); a
- * simulation error is recorded and final.
+ * simulation error is recorded and final. Runs cut off because this runner is stopping (SIGTERM, a
+ * spot interruption notice) are neither: they are handed back to the queue unrecorded, and run again
+ * elsewhere as the same attempt.
  */
 import os from 'node:os';
 import path from 'node:path';
 import { FileResultStore } from '../adapters/local/file-result-store.js';
 import { resolveProgram } from '../adapters/local/preflight.js';
 import { ProcessRunExecutor } from '../adapters/local/process-run-executor.js';
-import { UnitFailedPermanentlyError } from '../core/errors.js';
+import { UnitFailedPermanentlyError, UnitHandedBackError } from '../core/errors.js';
 import { executeUnit } from '../core/run-unit.js';
 import { readInvocation } from '../core/simulation-args.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { CampaignStore, StoredResultFile, SwarmCampaign } from '../ports/campaign-store.js';
 import type { AbandonedHandler, QueuedUnit, UnitHandler } from '../ports/run-queue.js';
-import type { RunRecord } from '../core/campaign.js';
+import type { RunRecord, RunSpec } from '../core/campaign.js';
 import type { ArtifactCache } from './artifact-cache.js';
 import { createTaskWorkspace } from './task-workspace.js';
 
@@ -26,7 +28,10 @@ export interface RunnerWorkerDeps {
   readonly artifacts: ArtifactCache;
   /** Where task workspaces are made (node-local disk). */
   readonly scratchDir: string;
-  /** Aborted when the runner is told to stop: running simulations are ended and their units retried. */
+  /**
+   * Aborted when the runner is told to stop: running simulations are ended and their units handed
+   * back, without spending an attempt. The consumer must be closed too, or it takes them again.
+   */
   readonly stop: AbortSignal;
 }
 
@@ -59,6 +64,8 @@ export function runnerWorker(deps: RunnerWorkerDeps): UnitHandler {
   return async (unit: QueuedUnit, attempt: number) => {
     const campaign = await definitionOf(unit);
     const artifact = await deps.artifacts.ensure(campaign.artifactKey);
+    // Taken while the runner was being stopped (a consumer may still fetch while it closes).
+    if (deps.stop.aborted) throw handedBack(unit, unit.runs);
     const workspace = await createTaskWorkspace(artifact.dir, deps.scratchDir, campaign.resultDir);
     try {
       const workingDir = path.join(workspace.root, campaign.workingDir);
@@ -78,7 +85,13 @@ export function runnerWorker(deps: RunnerWorkerDeps): UnitHandler {
         },
         deps.stop,
       );
-      const settled = await execution.settle();
+      // A run we cut off has no outcome to record; worse, its record would carry the attempt number
+      // the run gets again when handed back, and the store would then drop the real outcome as a
+      // duplicate. Its batch-mates that finished before the stop are recorded as usual.
+      const stopped = execution.execution.interrupted;
+      const settled = (await execution.settle()).filter(
+        (record) => !stopped || record.status !== 'interrupted',
+      );
       // A resubmission may have joined this unit while it ran (same id, still running): its records
       // then belong to the newest submission, which is the one waiting for them. Read while the
       // result files upload.
@@ -92,7 +105,12 @@ export function runnerWorker(deps: RunnerWorkerDeps): UnitHandler {
           deps.campaigns.addRecord({ campaignId: unit.campaignId, record, results: uploads[i] ?? [] }),
         ),
       );
-      const lost = records.filter((r) => r.status === 'lost' || r.status === 'interrupted');
+      const recorded = new Set(records.map((record) => record.runNumber));
+      const unfinished = unit.runs.filter((run) => !recorded.has(run.runNumber));
+      const lost = records.filter((r) => r.status === 'lost');
+      // A lost run's record holds this attempt's number, so it can only run again as the next attempt:
+      // then the unit is retried as usual, spending the attempt.
+      if (stopped && lost.length === 0 && unfinished.length > 0) throw handedBack(unit, unfinished);
       if (lost.length > 0 || execution.skipped.length > 0) {
         const which = [...lost.map((r) => r.runNumber), ...execution.skipped.map((r) => r.runNumber)];
         throw new UnitLostError(
@@ -119,6 +137,15 @@ export function runnerWorker(deps: RunnerWorkerDeps): UnitHandler {
       }),
     );
   }
+}
+
+/** A runner that is stopping gives back what it did not finish; it is not the unit's fault. */
+function handedBack(unit: QueuedUnit, runs: readonly RunSpec[]): UnitHandedBackError {
+  const numbers = runs.map((run) => run.runNumber);
+  return new UnitHandedBackError(
+    `unit ${unit.id} on ${os.hostname()}: the runner is stopping; runs ${numbers.join(', ')} handed back`,
+    numbers,
+  );
 }
 
 /**

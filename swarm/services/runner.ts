@@ -4,9 +4,10 @@
  *
  * On spot capacity (aws mode, INET_SWARM_SPOT_WATCH=1) it also watches the instance metadata for the
  * two-minute interruption notice. On a notice the node stops taking units and ends the running ones
- * exactly as on SIGTERM: their runs are recorded as interrupted and their units go back to the queue,
- * which retries them on other nodes; they are not simulation failures. The service then stays up,
- * idle, until the instance goes: exiting would make Docker restart it here, taking units again.
+ * exactly as on SIGTERM: their units go back to the queue without spending an attempt (runs that
+ * finished before are recorded, the cut-off ones are not), and runners on other nodes run the rest as
+ * the same attempt; they are not simulation failures. The service then stays up, idle, until the
+ * instance goes: exiting would make Docker restart it here, taking units again.
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -87,7 +88,7 @@ export async function runRunner(
         }),
       );
       // Closing first: the consumer takes no unit after this call, so no unit is started only to
-      // be cut off at once (which would spend one of its attempts for nothing).
+      // be cut off and handed back at once.
       closeConsumer().catch((error: unknown) =>
         console.error(`runner: cannot stop taking runs: ${(error as Error).message}`),
       );
@@ -100,7 +101,7 @@ export async function runRunner(
   );
   await untilAborted(stop);
   watcher?.stop();
-  // Running simulations see `stop` too: they end, are recorded as interrupted, and their units retried.
+  // Running simulations see `stop` too: they end and their units are handed back, as on a notice.
   await closeConsumer();
   await queue.close();
   await client.close();

@@ -7,7 +7,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BullMqRunQueue } from '../../lib/adapters/bullmq/bullmq-run-queue.js';
 import { InProcessRunQueue } from '../../lib/adapters/in-process/in-process-run-queue.js';
-import { UnitFailedPermanentlyError } from '../../lib/core/errors.js';
+import { UnitFailedPermanentlyError, UnitHandedBackError } from '../../lib/core/errors.js';
 import type { QueuedUnit, RunQueue } from '../../lib/ports/run-queue.js';
 import { startRedis, type TestRedis } from '../support/redis-server.js';
 import { runSpec } from '../support/run-spec.js';
@@ -111,6 +111,34 @@ describe.each(adapters)('RunQueue contract: %s', (_name, create) => {
     await consumer.close();
     expect(attempts.filter(([run]) => run === 0).map(([, a]) => a)).toEqual([1, 2, 3]);
     expect(attempts.filter(([run]) => run === 1).map(([, a]) => a)).toEqual([1]);
+    await queue.close();
+  });
+
+  it('takes a unit handed back again as the same attempt, narrowed to its remaining runs', async () => {
+    const queue = create();
+    await queue.enqueue(
+      [{ id: 'h-0', campaignId: 'h', runs: [runSpec(0), runSpec(1), runSpec(2)], priority: 1 }],
+      {
+        attempts: 1,
+        backoffMs: 10,
+      },
+    );
+    const calls: [number[], number][] = [];
+    const done = until(() => calls.length === 2);
+    const consumer = queue.consume(async (u, attempt) => {
+      calls.push([u.runs.map((run) => run.runNumber), attempt]);
+      done.check();
+      await Promise.resolve();
+      if (calls.length === 1) throw new UnitHandedBackError('the runner is stopping', [1, 2]);
+    }, 1);
+    await done.promise;
+    await consumer.close();
+    // With a single attempt, a spent one would have ended the unit instead.
+    expect(calls).toEqual([
+      [[0, 1, 2], 1],
+      [[1, 2], 1],
+    ]);
+    expect(await queue.pending('h')).toBe(0);
     await queue.close();
   });
 

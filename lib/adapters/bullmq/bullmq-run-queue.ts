@@ -1,11 +1,12 @@
 /**
  * The RunQueue on Redis through BullMQ, shared by every runner of a swarm. Job id = unit id, so a
  * unit enqueued twice exists once; BullMQ priorities give longest-first dispatch; its attempts and
- * exponential backoff retry transient failures, and UnrecoverableError ends deterministic ones.
+ * exponential backoff retry transient failures, and UnrecoverableError ends deterministic ones. A
+ * unit handed back goes to the delayed set without spending an attempt (moveToDelayed + DelayedError).
  */
-import { Queue, UnrecoverableError, Worker, type JobType } from 'bullmq';
+import { DelayedError, Queue, UnrecoverableError, Worker, type Job, type JobType } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { UnitFailedPermanentlyError } from '../../core/errors.js';
+import { UnitFailedPermanentlyError, UnitHandedBackError } from '../../core/errors.js';
 import type {
   AbandonedHandler,
   Consumer,
@@ -21,6 +22,11 @@ const MAX_PRIORITY = 2 ** 21;
 /** Finished units are kept this long, so that a resubmission in that time is recognised as a duplicate. */
 const KEEP_FINISHED_SECONDS = 7 * 24 * 3600;
 const STALLS_TOLERATED = 10;
+/**
+ * A unit handed back waits this long: the runner handing it back may still be waiting for work while
+ * it closes, and would take it again at once.
+ */
+const HANDED_BACK_DELAY_MS = 1000;
 const NOT_STARTED: JobType[] = ['waiting', 'prioritized', 'delayed'];
 const UNFINISHED: JobType[] = [...NOT_STARTED, 'active'];
 
@@ -77,11 +83,12 @@ export class BullMqRunQueue implements RunQueue {
   consume(handler: UnitHandler, concurrency: number, onAbandoned?: AbandonedHandler): Consumer {
     const worker = new Worker<QueuedUnit>(
       this.queueName,
-      async (job) => {
+      async (job, token) => {
         try {
           await handler(job.data, job.attemptsMade + 1);
         } catch (error) {
           if (error instanceof UnitFailedPermanentlyError) throw new UnrecoverableError(error.message);
+          if (error instanceof UnitHandedBackError) await handBack(job, error.remainingRuns, token);
           throw error;
         }
       },
@@ -123,4 +130,22 @@ export class BullMqRunQueue implements RunQueue {
   close(): Promise<void> {
     return this.queue.close();
   }
+}
+
+/**
+ * Puts a unit back as BullMQ documents it for a processor: moveToDelayed (which, unlike a failure,
+ * leaves attemptsMade alone) under the job's lock, then DelayedError so that the worker does not
+ * complete or fail the job. The lock is still ours while the worker closes: close() waits for the
+ * processor before it stops renewing locks.
+ */
+async function handBack(
+  job: Job<QueuedUnit>,
+  remainingRuns: readonly number[],
+  token?: string,
+): Promise<never> {
+  const remaining = new Set(remainingRuns);
+  // The finished runs are recorded: the next consumer runs only the rest.
+  await job.updateData({ ...job.data, runs: job.data.runs.filter((run) => remaining.has(run.runNumber)) });
+  await job.moveToDelayed(Date.now() + HANDED_BACK_DELAY_MS, token);
+  throw new DelayedError();
 }

@@ -1,9 +1,9 @@
 /**
  * The RunQueue inside one process: the same semantics as the shared queue (dedup by id, priorities,
- * retries with backoff, permanent failures), for single-machine use and as the reference in the
- * contract tests.
+ * retries with backoff, permanent failures, units handed back), for single-machine use and as the
+ * reference in the contract tests.
  */
-import { UnitFailedPermanentlyError } from '../../core/errors.js';
+import { UnitFailedPermanentlyError, UnitHandedBackError } from '../../core/errors.js';
 import type {
   Consumer,
   EnqueueOptions,
@@ -13,8 +13,12 @@ import type {
   UnitHandler,
 } from '../../ports/run-queue.js';
 
+/** As BullMqRunQueue: a unit handed back waits this long, so its closing consumer does not take it again. */
+const HANDED_BACK_DELAY_MS = 1000;
+
 interface Entry {
-  readonly unit: QueuedUnit;
+  /** Narrowed to the remaining runs when handed back. */
+  unit: QueuedUnit;
   readonly retry: RetryPolicy;
   attempt: number;
   state: 'waiting' | 'delayed' | 'active' | 'done';
@@ -104,20 +108,28 @@ export class InProcessRunQueue implements RunQueue {
   }
 
   private failed(entry: Entry, error: unknown): void {
+    if (error instanceof UnitHandedBackError) {
+      const remaining = new Set(error.remainingRuns);
+      entry.unit = { ...entry.unit, runs: entry.unit.runs.filter((run) => remaining.has(run.runNumber)) };
+      entry.attempt -= 1; // not spent
+      this.delay(entry, HANDED_BACK_DELAY_MS);
+      return;
+    }
     if (error instanceof UnitFailedPermanentlyError || entry.attempt >= entry.retry.attempts) {
       entry.state = 'done';
       return;
     }
+    this.delay(entry, entry.retry.backoffMs * 2 ** (entry.attempt - 1));
+  }
+
+  private delay(entry: Entry, ms: number): void {
     entry.state = 'delayed';
-    const timer = setTimeout(
-      () => {
-        this.timers.delete(timer);
-        if (entry.state !== 'delayed') return;
-        entry.state = 'waiting';
-        this.wake();
-      },
-      entry.retry.backoffMs * 2 ** (entry.attempt - 1),
-    );
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (entry.state !== 'delayed') return;
+      entry.state = 'waiting';
+      this.wake();
+    }, ms);
     this.timers.add(timer);
   }
 
