@@ -12,5 +12,5 @@ const deps = { store: createStore(config), provisioner: createProvisioner(config
 export const handler = stepHandler(createLogger(config.logLevel, { function: 'checkTeardown' }), {
   schema: workflowStateSchema,
   correlate: ({ campaignId }) => ({ campaignId }),
-  run: (input) => checkTeardown(input, deps),
+  run: (input, log) => checkTeardown(input, { ...deps, log }),
 });

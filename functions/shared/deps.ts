@@ -27,14 +27,19 @@ export function createStore(config: Config): ControlPlaneStore {
 
 /**
  * `templateBody` only for the function that creates stacks (provision): the others delete and look,
- * and must keep working even if the template were missing from their package.
+ * and must keep working even if the template were missing from their package. SSM: the parameters
+ * the cluster's instances leave behind (checkTeardown and the sweeper purge them).
  */
 export function createProvisioner(config: Config, templateBody = ''): ClusterProvisioner {
-  return new CloudFormationClusterProvisioner(new CloudFormationClient({ region: config.region }), {
-    stage: config.stage,
-    templateBody,
-    ...(config.clusterStackRoleArn === undefined ? {} : { stackRoleArn: config.clusterStackRoleArn }),
-  });
+  return new CloudFormationClusterProvisioner(
+    new CloudFormationClient({ region: config.region }),
+    new SSMClient({ region: config.region }),
+    {
+      stage: config.stage,
+      templateBody,
+      ...(config.clusterStackRoleArn === undefined ? {} : { stackRoleArn: config.clusterStackRoleArn }),
+    },
+  );
 }
 
 export function createClusterSwarm(config: Config): ClusterSwarm {

@@ -1,4 +1,7 @@
-/** The sweeper (lib/aws/steps/sweeper.ts), run on a schedule: deletes clusters nobody tears down. */
+/**
+ * The sweeper (lib/aws/steps/sweeper.ts), run on a schedule: deletes clusters nobody tears down, and
+ * purges what deleted ones left behind.
+ */
 import { z } from 'zod';
 import { sweep } from '../../lib/aws/steps/sweeper.js';
 import { loadWorkflowConfig } from '../shared/config.js';

@@ -1,6 +1,7 @@
 /**
- * Creates and deletes the EC2 cluster a campaign runs on (CloudFormation in AWS). Every operation is
- * idempotent, so a retried step or a second teardown path (the sweeper) is harmless.
+ * Creates and deletes the EC2 cluster a campaign runs on (CloudFormation in AWS), and what its
+ * instances leave outside it. Every operation is idempotent, so a retried step or a second teardown
+ * path (the sweeper) is harmless.
  */
 import type { ClusterOptions } from '../aws/campaign-spec.js';
 
@@ -29,6 +30,12 @@ export interface ClusterSummary {
   readonly phase: ClusterPhase;
 }
 
+/** A cluster, live or deleted, whose instances left something outside its stack (see `purge`). */
+export interface ClusterLeftover {
+  readonly stackName: string;
+  readonly campaignId: string;
+}
+
 export interface ClusterProvisioner {
   /** Starts creating the cluster; an existing stack of that name is left as it is. */
   create(request: ClusterRequest): Promise<void>;
@@ -38,4 +45,12 @@ export interface ClusterProvisioner {
   delete(stackName: string): Promise<void>;
   /** Every inet-swarm cluster stack of this stage that is not deleted (for the sweeper). */
   list(): Promise<ClusterSummary[]>;
+  /**
+   * Removes what the cluster's instances left outside the stack (in AWS, the SSM parameters under
+   * `/inet-swarm/<stackName>/`: join tokens, leader lock, gateway token) and returns their names. Call
+   * it only once the stack is deleted: live instances write them again.
+   */
+  purge(stackName: string): Promise<string[]>;
+  /** Every cluster named like one of this stage's that left something `purge` removes (for the sweeper). */
+  leftovers(): Promise<ClusterLeftover[]>;
 }

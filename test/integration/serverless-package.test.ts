@@ -490,6 +490,28 @@ describe('serverless.yml packaged by osls', () => {
       expect(subText(s.Resource)).toMatch(new RegExp(`:stack/inet-swarm-${STAGE}-\\*/\\*$`));
   });
 
+  it("lets checkTeardown and the sweeper purge this stage's cluster parameters and no others", () => {
+    const stacksParameters = `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/inet-swarm/inet-swarm-${STAGE}-*`;
+    const purging = (s: Statement) =>
+      asArray(s.Action).some((a) => a === 'ssm:GetParametersByPath' || a === 'ssm:DeleteParameters');
+    for (const role of ['CheckTeardownRole', 'SweeperRole']) {
+      const purge = statementsOfRole(role).filter(purging);
+      expect(
+        purge.map((s) => [asArray(s.Action).sort(), subText(s.Resource)]),
+        role,
+      ).toEqual([[['ssm:DeleteParameters', 'ssm:GetParametersByPath'], stacksParameters]]);
+    }
+    // GetParametersByPath is authorised against the path asked for: no role may ask above a stack's.
+    for (const { logicalId, statements } of identityPolicies())
+      for (const statement of statements.filter(purging))
+        expect(subText(statement.Resource), logicalId).toBe(stacksParameters);
+    // The sweeper finds leftovers by name (metadata only); nobody gets values that way.
+    const finding = identityPolicies().filter(({ statements }) =>
+      statements.some((s) => asArray(s.Action).includes('ssm:DescribeParameters')),
+    );
+    expect(finding.map((owner) => owner.logicalId)).toEqual(['SweeperRole']);
+  });
+
   it('passes cfn-lint with no errors and only the accepted warnings', async () => {
     const file = path.join(packageDir, 'cloudformation-template-update-stack.json');
     let stdout: string;

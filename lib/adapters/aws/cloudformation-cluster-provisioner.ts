@@ -4,6 +4,11 @@
  * intact, so `status` can report why (the first resource that failed, not CloudFormation's summary),
  * and teardown deletes it like any other. Stacks are tagged with the campaign and the stage so the
  * sweeper finds every cluster of its stage, including ones whose workflow died.
+ *
+ * The instances write SSM parameters under `/inet-swarm/<stackName>/` (swarm/cluster.cfn.yaml): the
+ * stack owns `manager-ip` and `ready-nodes`, CloudFormation cannot create the SecureStrings (join
+ * tokens, gateway token) and the leader lock is the instances' own, so `purge` deletes the whole path
+ * once the stack is gone.
  */
 import {
   AlreadyExistsException,
@@ -18,9 +23,17 @@ import {
   type Stack,
   type StackStatus,
 } from '@aws-sdk/client-cloudformation';
+import {
+  DeleteParametersCommand,
+  paginateDescribeParameters,
+  paginateGetParametersByPath,
+  type SSMClient,
+} from '@aws-sdk/client-ssm';
+import { clusterStackName } from '../../aws/bucket-layout.js';
 import type { ClusterOptions } from '../../aws/campaign-spec.js';
 import { ClusterProvisionFailedError } from '../../aws/errors.js';
 import type {
+  ClusterLeftover,
   ClusterPhase,
   ClusterProvisioner,
   ClusterRequest,
@@ -30,6 +43,10 @@ import type {
 
 export const CAMPAIGN_TAG = 'inet-swarm:campaign';
 export const STAGE_TAG = 'inet-swarm:stage';
+/** The instances' parameters are under `<PARAMETER_ROOT>/<stackName>/`. */
+export const PARAMETER_ROOT = '/inet-swarm';
+/** DeleteParameters takes at most this many names. */
+const DELETE_BATCH = 10;
 
 /**
  * Every status CloudFormation has, so a new one fails the type check on an SDK upgrade instead of
@@ -80,6 +97,7 @@ export interface CloudFormationClusterProvisionerOptions {
 export class CloudFormationClusterProvisioner implements ClusterProvisioner {
   constructor(
     private readonly cfn: CloudFormationClient,
+    private readonly ssm: SSMClient,
     private readonly options: CloudFormationClusterProvisionerOptions,
   ) {}
 
@@ -159,6 +177,56 @@ export class CloudFormationClusterProvisioner implements ClusterProvisioner {
       }
     }
     return clusters;
+  }
+
+  async purge(stackName: string): Promise<string[]> {
+    const names: string[] = [];
+    // IAM authorises GetParametersByPath against the path asked for, not the parameters it returns:
+    // asking for the stack's own path needs no grant beyond this stage's stacks' paths.
+    const pages = paginateGetParametersByPath(
+      { client: this.ssm },
+      { Path: `${PARAMETER_ROOT}/${stackName}`, Recursive: true },
+    );
+    for await (const page of pages)
+      for (const parameter of page.Parameters ?? [])
+        if (parameter.Name !== undefined) names.push(parameter.Name);
+    const deleted: string[] = [];
+    for (let start = 0; start < names.length; start += DELETE_BATCH) {
+      const response = await this.ssm.send(
+        new DeleteParametersCommand({ Names: names.slice(start, start + DELETE_BATCH) }),
+      );
+      // InvalidParameters are the ones gone since the listing (the sweeper's purge, say): as wanted.
+      deleted.push(...(response.DeletedParameters ?? []));
+    }
+    return deleted;
+  }
+
+  async leftovers(): Promise<ClusterLeftover[]> {
+    // Names only, never values, and filtered by SSM: GetParametersByPath over PARAMETER_ROOT would
+    // need the right to read (and decrypt) every stage's tokens.
+    const stackPrefix = clusterStackName(this.options.stage, '');
+    const pages = paginateDescribeParameters(
+      { client: this.ssm },
+      {
+        ParameterFilters: [
+          { Key: 'Name', Option: 'BeginsWith', Values: [`${PARAMETER_ROOT}/${stackPrefix}`] },
+        ],
+        MaxResults: 50,
+      },
+    );
+    const stackNames = new Set<string>();
+    for await (const page of pages)
+      for (const parameter of page.Parameters ?? []) {
+        // `<root>/<stackName>/<name...>`; anything else is not under a stack's path, and `purge` would
+        // not remove it.
+        const [stackName, ...below] = (parameter.Name ?? '').slice(PARAMETER_ROOT.length + 1).split('/');
+        if (stackName !== undefined && stackName.length > stackPrefix.length && below.length > 0)
+          stackNames.add(stackName);
+      }
+    return [...stackNames].map((stackName) => ({
+      stackName,
+      campaignId: stackName.slice(stackPrefix.length),
+    }));
   }
 
   private async describe(stackName: string): Promise<Stack | null> {

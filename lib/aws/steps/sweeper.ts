@@ -10,6 +10,8 @@ import type { StepLogger } from './step-logger.js';
 export const SWEEP_MARGIN_MS = 60 * 60 * 1000;
 /** The lifetime assumed for a cluster whose spec cannot be read: the platform's maximum (campaign-spec.ts). */
 export const MAX_LIFETIME_MINUTES = 7 * 24 * 60;
+/** Deleted clusters whose leftovers one sweep purges at most (a backlog goes over several sweeps). */
+export const MAX_PURGES_PER_SWEEP = 50;
 
 export interface SweeperDeps {
   readonly store: ControlPlaneStore;
@@ -26,7 +28,9 @@ export type SweepReason = 'campaign-ended' | 'execution-not-running' | 'lifetime
 export interface SweepResult {
   readonly checked: number;
   readonly deleted: { stackName: string; campaignId: string; reason: SweepReason; detail: string }[];
-  /** Clusters the sweeper could not judge or delete this time (logged); the next sweep tries again. */
+  /** Deleted clusters whose leftovers (see ClusterProvisioner.purge) this sweep removed. */
+  readonly purged: { stackName: string; campaignId: string; parameters: number }[];
+  /** Clusters the sweeper could not judge, delete or purge this time (logged); the next sweep tries again. */
   readonly errors: { stackName: string; campaignId: string; message: string }[];
 }
 
@@ -35,12 +39,15 @@ export interface SweepResult {
  * campaign has ended, whose workflow execution is not running (it failed, timed out or was stopped
  * without reaching Teardown, or never existed), or that has outlived its campaign's lifetime by more
  * than {@link SWEEP_MARGIN_MS}. Stacks already being deleted are left alone; ones whose deletion
- * failed are asked again. One cluster's problem is logged and does not stop the others; a failure to
- * list the clusters at all is thrown, so that the schedule's failure metrics show it.
+ * failed are asked again. Then purges the leftovers of clusters whose stack is gone but nobody waited
+ * for that (a workflow that ended without CheckTeardown, or whose purge failed), at most
+ * {@link MAX_PURGES_PER_SWEEP} of them. One cluster's problem is logged and does not stop the others;
+ * a failure to list the clusters or the leftovers at all is thrown, so that the schedule's failure
+ * metrics show it.
  */
 export async function sweep(deps: SweeperDeps): Promise<SweepResult> {
   const clusters = await deps.provisioner.list();
-  const result: SweepResult = { checked: clusters.length, deleted: [], errors: [] };
+  const result: SweepResult = { checked: clusters.length, deleted: [], purged: [], errors: [] };
   for (const cluster of clusters) {
     if (cluster.phase === 'deleting') continue;
     const { stackName, campaignId } = cluster;
@@ -51,12 +58,37 @@ export async function sweep(deps: SweeperDeps): Promise<SweepResult> {
       result.deleted.push({ stackName, campaignId, ...verdict });
       deps.log.warn('swept cluster', { stackName, campaignId, ...verdict });
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      result.errors.push({ stackName, campaignId, message });
+      result.errors.push({ stackName, campaignId, message: messageOf(error) });
       deps.log.error('could not sweep cluster', { stackName, campaignId, error });
     }
   }
+  await purgeLeftovers(new Set(clusters.map((c) => c.stackName)), result, deps);
   return result;
+}
+
+/**
+ * Every live cluster has leftovers (the stack's own parameters are among them): only those not listed
+ * as live are candidates, and each is looked up by name, since `list` skips stacks without this stage's
+ * tags and one may have been created since.
+ */
+async function purgeLeftovers(live: ReadonlySet<string>, result: SweepResult, deps: SweeperDeps) {
+  const candidates = (await deps.provisioner.leftovers()).filter((l) => !live.has(l.stackName));
+  for (const { stackName, campaignId } of candidates) {
+    if (result.purged.length >= MAX_PURGES_PER_SWEEP) break;
+    try {
+      if ((await deps.provisioner.status(stackName)).phase !== 'deleted') continue;
+      const parameters = await deps.provisioner.purge(stackName);
+      result.purged.push({ stackName, campaignId, parameters: parameters.length });
+      deps.log.info('purged cluster leftovers', { stackName, campaignId, parameters });
+    } catch (error) {
+      result.errors.push({ stackName, campaignId, message: messageOf(error) });
+      deps.log.error('could not purge cluster leftovers', { stackName, campaignId, error });
+    }
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 async function judge(

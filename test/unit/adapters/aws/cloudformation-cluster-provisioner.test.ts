@@ -8,6 +8,13 @@ import {
   DescribeStacksCommand,
   type Stack,
 } from '@aws-sdk/client-cloudformation';
+import {
+  DeleteParametersCommand,
+  DescribeParametersCommand,
+  GetParametersByPathCommand,
+  SSMClient,
+  SSMServiceException,
+} from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import '../../../support/aws-mock-matchers.js';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -18,7 +25,12 @@ import type { ClusterRequest } from '../../../../lib/ports/cluster-provisioner.j
 
 const client = new CloudFormationClient({ region: 'eu-central-1' });
 const cfn = mockClient(client);
-const provisioner = new CloudFormationClusterProvisioner(client, { stage: 'dev', templateBody: 'TEMPLATE' });
+const ssmClient = new SSMClient({ region: 'eu-central-1' });
+const ssm = mockClient(ssmClient);
+const provisioner = new CloudFormationClusterProvisioner(client, ssmClient, {
+  stage: 'dev',
+  templateBody: 'TEMPLATE',
+});
 const STACK = 'inet-swarm-dev-camp-1';
 const STACK_ID = `arn:aws:cloudformation:eu-central-1:123456789012:stack/${STACK}/abc`;
 
@@ -56,6 +68,7 @@ function stack(fields: Partial<Stack>): Stack {
 
 beforeEach(() => {
   cfn.reset();
+  ssm.reset();
 });
 
 describe('CloudFormationClusterProvisioner.create', () => {
@@ -373,5 +386,110 @@ describe('CloudFormationClusterProvisioner.list', () => {
       },
     ]);
     expect(cfn).toHaveReceivedCommandTimes(DescribeStacksCommand, 2);
+  });
+});
+
+describe('CloudFormationClusterProvisioner.purge', () => {
+  const PATH = `/inet-swarm/${STACK}`;
+  const names = (count: number, from = 0) =>
+    Array.from({ length: count }, (_, i) => `${PATH}/leader/${String(from + i).padStart(2, '0')}`);
+  const page = (list: string[], NextToken?: string) => ({
+    Parameters: list.map((Name) => ({ Name, Type: 'String' as const })),
+    ...(NextToken === undefined ? {} : { NextToken }),
+  });
+
+  it("lists the stack's path recursively across pages and deletes what it found, 10 names at a time", async () => {
+    ssm
+      .on(GetParametersByPathCommand, { NextToken: undefined })
+      .resolves(page(names(10), 'page-2'))
+      .on(GetParametersByPathCommand, { NextToken: 'page-2' })
+      .resolves(page(names(15, 10)));
+    ssm.on(DeleteParametersCommand).callsFake((input: { Names: string[] }) => ({
+      DeletedParameters: input.Names,
+      InvalidParameters: [],
+    }));
+
+    expect(await provisioner.purge(STACK)).toEqual(names(25));
+
+    expect(ssm).toHaveReceivedCommandTimes(GetParametersByPathCommand, 2);
+    expect(ssm).toHaveReceivedNthCommandWith(GetParametersByPathCommand, 1, {
+      Path: PATH,
+      Recursive: true,
+    });
+    expect(ssm).toHaveReceivedNthCommandWith(GetParametersByPathCommand, 2, {
+      Path: PATH,
+      Recursive: true,
+      NextToken: 'page-2',
+    });
+    expect(ssm).toHaveReceivedCommandTimes(DeleteParametersCommand, 3);
+    expect(ssm).toHaveReceivedNthCommandWith(DeleteParametersCommand, 1, { Names: names(10) });
+    expect(ssm).toHaveReceivedNthCommandWith(DeleteParametersCommand, 2, { Names: names(10, 10) });
+    expect(ssm).toHaveReceivedNthCommandWith(DeleteParametersCommand, 3, { Names: names(5, 20) });
+    // Values are not needed, so not decrypted.
+    expect(ssm.commandCalls(GetParametersByPathCommand)[0]?.args[0].input.WithDecryption).toBeUndefined();
+  });
+
+  it('takes parameters gone since the listing as deleted, and does not report them', async () => {
+    ssm.on(GetParametersByPathCommand).resolves(page([`${PATH}/gateway-token`, `${PATH}/join-token/worker`]));
+    ssm.on(DeleteParametersCommand).resolves({
+      DeletedParameters: [`${PATH}/gateway-token`],
+      InvalidParameters: [`${PATH}/join-token/worker`],
+    });
+    expect(await provisioner.purge(STACK)).toEqual([`${PATH}/gateway-token`]);
+  });
+
+  it('does not call DeleteParameters when nothing is left', async () => {
+    ssm.on(GetParametersByPathCommand).resolves({ Parameters: [] });
+    expect(await provisioner.purge(STACK)).toEqual([]);
+    expect(ssm).not.toHaveReceivedCommand(DeleteParametersCommand);
+  });
+
+  it('lets any other failure through', async () => {
+    ssm.on(GetParametersByPathCommand).resolves(page([`${PATH}/gateway-token`]));
+    ssm.on(DeleteParametersCommand).rejects(
+      new SSMServiceException({
+        name: 'AccessDeniedException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+        message: 'not authorized to perform: ssm:DeleteParameters',
+      }),
+    );
+    await expect(provisioner.purge(STACK)).rejects.toMatchObject({ name: 'AccessDeniedException' });
+  });
+});
+
+describe('CloudFormationClusterProvisioner.leftovers', () => {
+  it("finds the stacks of its stage by their parameters' names, once each, across pages", async () => {
+    const described = (...names: string[]) => names.map((Name) => ({ Name }));
+    ssm
+      .on(DescribeParametersCommand, { NextToken: undefined })
+      .resolves({
+        Parameters: described(
+          '/inet-swarm/inet-swarm-dev-a/manager-ip',
+          '/inet-swarm/inet-swarm-dev-a/join-token/worker',
+          '/inet-swarm/inet-swarm-dev-b/leader/6c1f',
+        ),
+        NextToken: 'p2',
+      })
+      .on(DescribeParametersCommand, { NextToken: 'p2' })
+      .resolves({
+        Parameters: described(
+          '/inet-swarm/inet-swarm-dev-a/gateway-token',
+          // Not under a stack's path: nothing purge would remove.
+          '/inet-swarm/inet-swarm-dev-c',
+          '/inet-swarm/inet-swarm-dev-/x',
+        ),
+      });
+
+    expect(await provisioner.leftovers()).toEqual([
+      { stackName: 'inet-swarm-dev-a', campaignId: 'a' },
+      { stackName: 'inet-swarm-dev-b', campaignId: 'b' },
+    ]);
+    // SSM filters by the stage's prefix: no other stage's names come back, and no values at all.
+    expect(ssm).toHaveReceivedNthCommandWith(DescribeParametersCommand, 1, {
+      ParameterFilters: [{ Key: 'Name', Option: 'BeginsWith', Values: ['/inet-swarm/inet-swarm-dev-'] }],
+      MaxResults: 50,
+    });
+    expect(ssm).toHaveReceivedCommandTimes(DescribeParametersCommand, 2);
   });
 });

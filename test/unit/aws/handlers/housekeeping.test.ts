@@ -1,11 +1,18 @@
 /** The functions EventBridge and S3 invoke: the sweeper, onExecutionEnd, and the two campaign starters. */
 import {
   CloudFormationClient,
+  CloudFormationServiceException,
   DeleteStackCommand,
   DescribeStacksCommand,
 } from '@aws-sdk/client-cloudformation';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  DeleteParametersCommand,
+  DescribeParametersCommand,
+  GetParametersByPathCommand,
+  SSMClient,
+} from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import '../../../support/aws-mock-matchers.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -24,6 +31,7 @@ type Handler = (event: unknown, context: ReturnType<typeof lambdaContext>) => Pr
 const s3 = mockClient(S3Client);
 const cfn = mockClient(CloudFormationClient);
 const sfn = mockClient(SFNClient);
+const ssm = mockClient(SSMClient);
 const handlers: Record<string, Handler> = {};
 let bucket: MockBucket;
 const invoke = (name: string, event: unknown, requestId?: string) =>
@@ -47,8 +55,10 @@ beforeEach(() => {
   s3.reset();
   cfn.reset();
   sfn.reset();
+  ssm.reset();
   bucket = new MockBucket(s3);
   cfn.on(DeleteStackCommand).resolves({});
+  ssm.on(DescribeParametersCommand).resolves({ Parameters: [] });
   sfn.on(StartExecutionCommand).callsFake((input: { name?: string }) => ({
     executionArn: executionArnFor(input.name ?? ''),
     startDate: new Date(),
@@ -97,6 +107,38 @@ describe('sweeper', () => {
   it('fails when the stacks cannot be listed', async () => {
     cfn.on(DescribeStacksCommand).rejects(new Error('Rate exceeded'));
     await expect(invoke('sweeper', {})).rejects.toThrow('Rate exceeded');
+  });
+
+  it('purges the parameters of a deleted stack, found by the names of its stage', async () => {
+    const gone = `inet-swarm-${STAGE}-gone-0000001`;
+    cfn.on(DescribeStacksCommand).resolves({ Stacks: [] });
+    cfn.on(DescribeStacksCommand, { StackName: gone }).rejects(
+      new CloudFormationServiceException({
+        name: 'ValidationError',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+        message: `Stack with id ${gone} does not exist`,
+      }),
+    );
+    ssm
+      .on(DescribeParametersCommand)
+      .resolves({ Parameters: [{ Name: `/inet-swarm/${gone}/gateway-token` }] });
+    ssm
+      .on(GetParametersByPathCommand)
+      .resolves({ Parameters: [{ Name: `/inet-swarm/${gone}/gateway-token` }] });
+    ssm.on(DeleteParametersCommand).resolves({ DeletedParameters: [`/inet-swarm/${gone}/gateway-token`] });
+
+    const result = await invoke('sweeper', {});
+
+    expect(ssm).toHaveReceivedCommandWith(DescribeParametersCommand, {
+      ParameterFilters: [{ Key: 'Name', Option: 'BeginsWith', Values: [`/inet-swarm/inet-swarm-${STAGE}-`] }],
+    });
+    expect(ssm).toHaveReceivedCommandExactlyOnceWith(DeleteParametersCommand, {
+      Names: [`/inet-swarm/${gone}/gateway-token`],
+    });
+    expect(result).toMatchObject({
+      purged: [{ stackName: gone, campaignId: 'gone-0000001', parameters: 1 }],
+    });
   });
 });
 

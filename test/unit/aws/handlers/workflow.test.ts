@@ -10,7 +10,12 @@ import {
   type StackStatus,
 } from '@aws-sdk/client-cloudformation';
 import { S3Client } from '@aws-sdk/client-s3';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import {
+  DeleteParametersCommand,
+  GetParameterCommand,
+  GetParametersByPathCommand,
+  SSMClient,
+} from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import '../../../support/aws-mock-matchers.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -164,7 +169,7 @@ describe('teardown and checkTeardown', () => {
     });
   });
 
-  it('writes the final status once the stack is gone', async () => {
+  it("purges the stack's parameters and writes the final status once the stack is gone", async () => {
     cfn.on(DescribeStacksCommand).rejects(
       new CloudFormationServiceException({
         name: 'ValidationError',
@@ -173,7 +178,26 @@ describe('teardown and checkTeardown', () => {
         message: `Stack with id ${stackName} does not exist`,
       }),
     );
+    const token = `/inet-swarm/${stackName}/gateway-token`;
+    ssm.on(GetParametersByPathCommand).resolves({ Parameters: [{ Name: token }] });
+    ssm.on(DeleteParametersCommand).resolves({ DeletedParameters: [token] });
+
     await invoke('check-teardown', { campaignId: CAMPAIGN_ID, teardownFailure: undefined });
+
+    expect(ssm).toHaveReceivedCommandWith(GetParametersByPathCommand, {
+      Path: `/inet-swarm/${stackName}`,
+      Recursive: true,
+    });
+    expect(ssm).toHaveReceivedCommandExactlyOnceWith(DeleteParametersCommand, { Names: [token] });
     expect(bucket.json(keys.status)).toMatchObject({ state: 'succeeded', failure: null });
+  });
+
+  it('writes the final status even when the parameters cannot be purged', async () => {
+    cfn.on(DescribeStacksCommand).resolves(stack('DELETE_COMPLETE'));
+    ssm.on(GetParametersByPathCommand).rejects(new Error('AccessDeniedException'));
+
+    await invoke('check-teardown', { campaignId: CAMPAIGN_ID, failure: { Error: 'States.Timeout' } });
+
+    expect(bucket.json(keys.status)).toMatchObject({ state: 'failed', failure: { error: 'States.Timeout' } });
   });
 });

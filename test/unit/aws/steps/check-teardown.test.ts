@@ -5,27 +5,30 @@ import { TeardownFailedError, TeardownPendingError } from '../../../../lib/aws/e
 import { checkTeardown } from '../../../../lib/aws/steps/check-teardown.js';
 import { InMemoryControlPlaneStore } from '../../../fakes/in-memory-control-plane-store.js';
 import { CAMPAIGN_ID, seedCampaign, STAGE } from '../support/campaigns.js';
-import { clock, FakeProvisioner } from '../support/fake-ports.js';
+import { clock, FakeProvisioner, RecordingLogger } from '../support/fake-ports.js';
 
 const stackName = `inet-swarm-${STAGE}-${CAMPAIGN_ID}`;
 const input = { campaignId: CAMPAIGN_ID, cluster: { stackName } };
 let store: InMemoryControlPlaneStore;
 let provisioner: FakeProvisioner;
+let log: RecordingLogger;
 const time = clock('2026-03-01T12:00:00.000Z');
-const deps = () => ({ store, provisioner, stage: STAGE, now: time.now });
+const deps = () => ({ store, provisioner, stage: STAGE, log, now: time.now });
 const statusOf = () => store.getJson(campaignKeys(CAMPAIGN_ID).status, campaignStatusSchema);
 
 beforeEach(async () => {
   store = new InMemoryControlPlaneStore();
   provisioner = new FakeProvisioner();
+  log = new RecordingLogger();
   await seedCampaign(store, { status: { state: 'tearing-down', stackName } });
 });
 
 describe('checkTeardown', () => {
-  it('is pending while the stack is being deleted', async () => {
+  it('is pending while the stack is being deleted, and leaves what the instances still write', async () => {
     provisioner.setPhase(stackName, 'deleting');
     await expect(checkTeardown(input, deps())).rejects.toBeInstanceOf(TeardownPendingError);
     expect((await statusOf())?.state).toBe('tearing-down');
+    expect(provisioner.purged).toEqual([]);
   });
 
   it('fails with CloudFormation reason when the deletion failed', async () => {
@@ -41,6 +44,45 @@ describe('checkTeardown', () => {
     provisioner.setPhase(stackName, 'ready');
     await expect(checkTeardown(input, deps())).rejects.toBeInstanceOf(TeardownPendingError);
     expect(provisioner.deleted).toEqual([stackName]);
+    expect(provisioner.purged).toEqual([]);
+  });
+
+  it('purges what the instances left once the stack is gone, before the final status', async () => {
+    const names = [`/inet-swarm/${stackName}/gateway-token`, `/inet-swarm/${stackName}/join-token/worker`];
+    provisioner.leftParameters.set(stackName, { campaignId: CAMPAIGN_ID, names });
+    let stateWhenPurged: string | undefined;
+    const purge = provisioner.purge.bind(provisioner);
+    provisioner.purge = async (name) => {
+      stateWhenPurged = (await statusOf())?.state;
+      return purge(name);
+    };
+
+    await checkTeardown(input, deps());
+
+    expect(provisioner.purged).toEqual([stackName]);
+    expect(stateWhenPurged).toBe('tearing-down');
+    expect((await statusOf())?.state).toBe('succeeded');
+    expect(log.entries).toContainEqual({
+      level: 'info',
+      message: 'purged cluster leftovers',
+      fields: { campaignId: CAMPAIGN_ID, stackName, parameters: names },
+    });
+  });
+
+  it('still writes the final status when the purge fails, with a warning', async () => {
+    const error = new Error('AccessDeniedException');
+    provisioner.purgeError.set(stackName, error);
+
+    await checkTeardown(input, deps());
+
+    expect((await statusOf())?.state).toBe('succeeded');
+    expect(log.entries).toEqual([
+      {
+        level: 'warn',
+        message: 'could not purge cluster leftovers',
+        fields: { campaignId: CAMPAIGN_ID, stackName, error },
+      },
+    ]);
   });
 
   it('marks the campaign succeeded once the stack is gone', async () => {

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { campaignKeys } from '../../../../lib/aws/bucket-layout.js';
-import { sweep } from '../../../../lib/aws/steps/sweeper.js';
+import { MAX_PURGES_PER_SWEEP, sweep } from '../../../../lib/aws/steps/sweeper.js';
 import type { ClusterSummary } from '../../../../lib/ports/cluster-provisioner.js';
 import { InMemoryControlPlaneStore } from '../../../fakes/in-memory-control-plane-store.js';
 import { seedCampaign, specInput, STAGE } from '../support/campaigns.js';
@@ -45,7 +45,7 @@ describe('sweep', () => {
     workflow.phases.set(executionArn('live-00000001'), 'running');
     provisioner.clusters = [cluster('live-00000001')];
 
-    expect(await sweep(deps())).toEqual({ checked: 1, deleted: [], errors: [] });
+    expect(await sweep(deps())).toEqual({ checked: 1, deleted: [], purged: [], errors: [] });
     expect(provisioner.deleted).toEqual([]);
   });
 
@@ -152,5 +152,73 @@ describe('sweep', () => {
   it('throws when the clusters cannot be listed', async () => {
     provisioner.listError = new Error('ExpiredToken');
     await expect(sweep(deps())).rejects.toThrow('ExpiredToken');
+  });
+});
+
+describe('sweep, leftovers', () => {
+  const stackOf = (campaignId: string) => `inet-swarm-${STAGE}-${campaignId}`;
+  function leave(campaignId: string, ...names: string[]) {
+    provisioner.leftParameters.set(stackOf(campaignId), {
+      campaignId,
+      names: names.map((name) => `/inet-swarm/${stackOf(campaignId)}/${name}`),
+    });
+  }
+
+  it('purges the leftovers of deleted stacks only', async () => {
+    // Live and listed: its stack's own parameters, and the instances still write.
+    await seedCampaign(store, { campaignId: 'live-00000001', status: { state: 'running' } });
+    workflow.phases.set(executionArn('live-00000001'), 'running');
+    provisioner.clusters = [cluster('live-00000001')];
+    leave('live-00000001', 'manager-ip', 'join-token/worker');
+    // Not listed (created since, or without this stage's tags), but there.
+    leave('new-000000001', 'manager-ip');
+    provisioner.setPhase(stackOf('new-000000001'), 'creating');
+    leave('going-0000001', 'gateway-token');
+    provisioner.setPhase(stackOf('going-0000001'), 'deleting');
+    // Gone: a workflow that timed out, whose stack onExecutionEnd deleted.
+    leave('gone-00000001', 'join-token/worker', 'join-token/manager', 'gateway-token');
+
+    const result = await sweep(deps());
+
+    expect(provisioner.purged).toEqual([stackOf('gone-00000001')]);
+    expect(result.purged).toEqual([
+      { stackName: stackOf('gone-00000001'), campaignId: 'gone-00000001', parameters: 3 },
+    ]);
+    expect(result.errors).toEqual([]);
+    expect(provisioner.deleted).toEqual([]);
+  });
+
+  it('logs a purge that fails and goes on with the others', async () => {
+    leave('deny-00000001', 'gateway-token');
+    leave('gone-00000001', 'gateway-token');
+    provisioner.purgeError.set(stackOf('deny-00000001'), new Error('AccessDeniedException'));
+
+    const result = await sweep(deps());
+
+    expect(result.errors).toEqual([
+      { stackName: stackOf('deny-00000001'), campaignId: 'deny-00000001', message: 'AccessDeniedException' },
+    ]);
+    expect(result.purged.map((p) => p.campaignId)).toEqual(['gone-00000001']);
+    expect(
+      log.entries.filter((e) => e.level === 'error').map((e) => [e.message, e.fields.campaignId]),
+    ).toEqual([['could not purge cluster leftovers', 'deny-00000001']]);
+  });
+
+  it(`purges at most ${MAX_PURGES_PER_SWEEP} per sweep, not counting stacks that still exist`, async () => {
+    leave('live-00000001', 'manager-ip');
+    provisioner.setPhase(stackOf('live-00000001'), 'ready');
+    for (let i = 0; i < MAX_PURGES_PER_SWEEP + 5; i++) leave(`gone-${String(i).padStart(8, '0')}`, 'x');
+
+    expect((await sweep(deps())).purged).toHaveLength(MAX_PURGES_PER_SWEEP);
+    expect((await sweep(deps())).purged).toHaveLength(5);
+    expect(provisioner.purged).not.toContain(stackOf('live-00000001'));
+  });
+
+  it('throws when the leftovers cannot be listed, after sweeping the clusters', async () => {
+    provisioner.clusters = [cluster('lost-00000001')];
+    provisioner.leftoversError = new Error('ThrottlingException');
+
+    await expect(sweep(deps())).rejects.toThrow('ThrottlingException');
+    expect(provisioner.deleted).toEqual([stackOf('lost-00000001')]);
   });
 });

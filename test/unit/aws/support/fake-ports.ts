@@ -1,6 +1,7 @@
 /* eslint-disable @typescript-eslint/require-await -- async to match the ports */
 /** Small recording fakes of the cluster and workflow ports, for the steps' unit tests. */
 import type {
+  ClusterLeftover,
   ClusterPhase,
   ClusterProvisioner,
   ClusterRequest,
@@ -19,6 +20,11 @@ export class FakeProvisioner implements ClusterProvisioner {
   clusters: ClusterSummary[] = [];
   listError: Error | null = null;
   deleteError = new Map<string, Error>();
+  readonly purged: string[] = [];
+  /** What the instances left, per stack name: what `leftovers` reports and `purge` removes. */
+  readonly leftParameters = new Map<string, { campaignId: string; names: string[] }>();
+  leftoversError: Error | null = null;
+  purgeError = new Map<string, Error>();
 
   setPhase(
     stackName: string,
@@ -46,6 +52,20 @@ export class FakeProvisioner implements ClusterProvisioner {
   async list(): Promise<ClusterSummary[]> {
     if (this.listError !== null) throw this.listError;
     return this.clusters;
+  }
+
+  async purge(stackName: string): Promise<string[]> {
+    const error = this.purgeError.get(stackName);
+    if (error !== undefined) throw error;
+    this.purged.push(stackName);
+    const names = this.leftParameters.get(stackName)?.names ?? [];
+    this.leftParameters.delete(stackName);
+    return names;
+  }
+
+  async leftovers(): Promise<ClusterLeftover[]> {
+    if (this.leftoversError !== null) throw this.leftoversError;
+    return [...this.leftParameters].map(([stackName, { campaignId }]) => ({ stackName, campaignId }));
   }
 }
 
