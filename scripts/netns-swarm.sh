@@ -123,6 +123,9 @@ kill_node_processes() {
   node="$(node_name "$i")"
   find /sys/fs/cgroup/*/"$node" -depth -type d -exec rmdir {} + 2>/dev/null || true
   rm -f "$RUN_DIR/$node/docker.pid" "$RUN_DIR/$node/docker.sock"
+  # A restarted dockerd adopts the containerd of this pid file if the pid is still there, and a killed
+  # containerd stays there as a zombie until our init reaps it: the engine would wait for it forever.
+  rm -f "$RUN_DIR/$node/exec/containerd/containerd.pid"
 }
 
 # Starts a dockerd in network namespace $1 with host name $2, state under $3 (run) and $4 (data),

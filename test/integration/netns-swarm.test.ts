@@ -91,4 +91,26 @@ describe('a swarm of network namespaces', () => {
     });
     expect(answer).toBe('nsmoke2');
   });
+
+  it('starts a killed node again: it rejoins with its old identity and runs its global task again', async () => {
+    if (swarm === undefined) throw new Error('the swarm did not start');
+    const docker = new Docker({ socketPath: swarm.manager.socketPath });
+    const node2 = swarm.nodes[1];
+    if (node2 === undefined) throw new Error('no node 2');
+    // Twice: a restarted node must survive being killed again.
+    for (let round = 0; round < 2; round++) {
+      await swarm.killNode(2);
+      await expect(
+        fetch(`http://${node2.ip}:8080/`, { signal: AbortSignal.timeout(2_000) }),
+      ).rejects.toThrow();
+      await swarm.startNode(2);
+      const nodes = z.array(nodeSchema).parse(await docker.listNodes());
+      expect(nodes.filter((node) => node.Description.Hostname === 'nsmoke2')).toHaveLength(1);
+      const answer = await waitFor(`http://${node2.ip}:8080/ after the restart`, 60_000, async () => {
+        const response = await fetch(`http://${node2.ip}:8080/`, { signal: AbortSignal.timeout(2_000) });
+        return response.ok ? response.text() : undefined;
+      });
+      expect(answer).toBe('nsmoke2');
+    }
+  });
 });
