@@ -59,73 +59,21 @@ import {
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { parseDocument } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  at,
+  CLUSTER_TEMPLATE_PATH,
+  CLUSTER_TEMPLATE_TEXT,
+  loadClusterTemplate,
+  parameterDefault,
+  renderSub,
+  userDataSub,
+  type Json,
+} from '../support/cluster-template.js';
 import { startMoto, type TestMoto } from '../support/moto-server.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const TEMPLATE_PATH = path.join(ROOT, 'swarm/cluster.cfn.yaml');
-const TEMPLATE_TEXT = readFileSync(TEMPLATE_PATH, 'utf8');
 const AMI_PARAMETER = '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64';
-
-// ------------------------------------------------------------------------------------------ template
-type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
-
-function loadTemplate(): Json {
-  // Long-form intrinsics only: the plain YAML schema must read it without a single unknown tag.
-  const document = parseDocument(TEMPLATE_TEXT);
-  const problems = [...document.errors, ...document.warnings];
-  if (problems.length > 0) throw new Error(`the template is not plain YAML: ${problems.join('; ')}`);
-  return document.toJS() as Json;
-}
-
-function at(node: Json | undefined, ...keys: (string | number)[]): Json {
-  let current: Json | undefined = node;
-  for (const key of keys) {
-    if (typeof key === 'number' && Array.isArray(current)) current = current[key];
-    else if (
-      typeof key === 'string' &&
-      current !== null &&
-      typeof current === 'object' &&
-      !Array.isArray(current)
-    )
-      current = current[key];
-    else current = undefined;
-    if (current === undefined) throw new Error(`template has no ${keys.join('.')}`);
-  }
-  return current as Json;
-}
-
-/** What CloudFormation's Fn::Sub does with a template string (and `${!Literal}`), for given values. */
-function renderSub(sub: Json, values: Readonly<Record<string, string>>): string {
-  const text = Array.isArray(sub) ? sub[0] : sub;
-  if (typeof text !== 'string') throw new Error('Fn::Sub without a template string');
-  return text.replace(/\$\{(!?)([^}]+)\}/g, (_match, literal: string, name: string) => {
-    if (literal) return `\${${name}}`;
-    const value = values[name];
-    if (value === undefined) throw new Error(`Fn::Sub refers to \${${name}}, which the test does not know`);
-    return value;
-  });
-}
-
-function text(node: Json): string {
-  if (typeof node !== 'string')
-    throw new Error(`expected a string in the template, got ${JSON.stringify(node)}`);
-  return node;
-}
-
-const userDataSub = (template: Json, launchTemplate: string): Json =>
-  at(
-    template,
-    'Resources',
-    launchTemplate,
-    'Properties',
-    'LaunchTemplateData',
-    'UserData',
-    'Fn::Base64',
-    'Fn::Sub',
-  );
-
 // ------------------------------------------------------------------------------------------ processes
 interface Finished {
   code: number | null;
@@ -147,9 +95,13 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<F
 
 describe('cfn-lint', () => {
   it('finds no error, warning or informational finding in the template', () => {
-    const result = spawnSync('cfn-lint', ['--include-checks', 'I', '--format', 'parseable', TEMPLATE_PATH], {
-      encoding: 'utf8',
-    });
+    const result = spawnSync(
+      'cfn-lint',
+      ['--include-checks', 'I', '--format', 'parseable', CLUSTER_TEMPLATE_PATH],
+      {
+        encoding: 'utf8',
+      },
+    );
     expect(result.error).toBeUndefined();
     expect(result.stdout + result.stderr).toBe('');
     expect(result.status).toBe(0);
@@ -159,10 +111,10 @@ describe('cfn-lint', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'cluster-cfn-'));
     try {
       const broken = path.join(dir, 'broken.cfn.yaml');
-      expect(TEMPLATE_TEXT).toContain('AdjustmentType: ExactCapacity');
+      expect(CLUSTER_TEMPLATE_TEXT).toContain('AdjustmentType: ExactCapacity');
       writeFileSync(
         broken,
-        TEMPLATE_TEXT.replace('AdjustmentType: ExactCapacity', 'AdjustmentType: Exactly'),
+        CLUSTER_TEMPLATE_TEXT.replace('AdjustmentType: ExactCapacity', 'AdjustmentType: Exactly'),
       );
       const result = spawnSync('cfn-lint', ['--format', 'parseable', broken], { encoding: 'utf8' });
       expect(result.status).not.toBe(0);
@@ -174,7 +126,7 @@ describe('cfn-lint', () => {
 });
 
 describe('the template, where moto creates or keeps nothing', () => {
-  const template = loadTemplate();
+  const template = loadClusterTemplate();
   const resources = at(template, 'Resources');
 
   it('alarms when no node used 5% CPU for IdleMinutes, in 5-minute periods', () => {
@@ -388,7 +340,7 @@ interface FakeCluster {
 }
 
 describe('user data, on stand-ins for docker, the AWS CLI, IMDSv2, dnf and systemd', () => {
-  const template = loadTemplate();
+  const template = loadClusterTemplate();
   let work: string;
   let stubs: string;
   let awsDir: string;
@@ -421,8 +373,12 @@ describe('user data, on stand-ins for docker, the AWS CLI, IMDSv2, dnf and syste
       CampaignId: CAMPAIGN,
       StackUuid: stackUuid,
       SpotWatch: '1',
-      WorkerImage: text(at(template, 'Parameters', 'WorkerImage', 'Default')),
-      BuilderImage: text(at(template, 'Parameters', 'BuilderImage', 'Default')),
+      ...Object.fromEntries(
+        ['WorkerImage', 'BuilderImage', 'RedisImage', 'MongoImage'].map((name) => [
+          name,
+          parameterDefault(template, name),
+        ]),
+      ),
     });
     const moved = script.replace(/\/(etc\/docker|etc\/systemd\/system|opt\/inet-swarm)\b/g, `${root}/$1`);
     // This runs as root on a developer's machine: no other system path may be left in it.
@@ -820,7 +776,7 @@ describe('CreateStack and DeleteStack on moto', () => {
     const { StackId } = await cfn.send(
       new CreateStackCommand({
         StackName: name,
-        TemplateBody: TEMPLATE_TEXT,
+        TemplateBody: CLUSTER_TEMPLATE_TEXT,
         Parameters,
         Capabilities: ['CAPABILITY_IAM'],
       }),
@@ -1088,7 +1044,9 @@ describe('CreateStack and DeleteStack on moto', () => {
       expect(data.BlockDeviceMappings?.[0]?.Ebs).toMatchObject({ Encrypted: true, VolumeType: 'gp3' });
       expect(data.userData).toMatch(/^#!\/bin\/bash\n/);
       expect(data.userData).toContain(`# inet-swarm ${role} of ${name}`);
-      expect(data.userData).not.toMatch(/\$\{(AWS::|CampaignId|StackUuid|WorkerImage|BuilderImage)/);
+      expect(data.userData).not.toMatch(
+        /\$\{(AWS::|CampaignId|StackUuid|WorkerImage|BuilderImage|RedisImage|MongoImage)/,
+      );
     }
     const managerData = await launchTemplateData(ids.get('ManagerLaunchTemplate')!.id);
     const stackUuid = stack.StackId!.split('/')[2]!;

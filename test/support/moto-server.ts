@@ -21,15 +21,19 @@ export interface TestMoto {
   stop(): Promise<void>;
 }
 
-export async function startMoto(region = 'eu-central-1'): Promise<TestMoto> {
+/**
+ * @param host the address to listen on: loopback unless something outside this network namespace (a
+ *   container of a test swarm) must reach it too
+ */
+export async function startMoto(region = 'eu-central-1', host = '127.0.0.1'): Promise<TestMoto> {
   const port = await freePort();
-  const server: ChildProcess = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
+  const server: ChildProcess = spawn('moto_server', ['-H', host, '-p', String(port)], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
   server.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-4000)));
   const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
-  const endpoint = `http://127.0.0.1:${port}`;
+  const endpoint = `http://${host}:${port}`;
   // Wait for the server by asking it, not by sleeping a fixed time.
   for (let i = 0; ; i++) {
     try {

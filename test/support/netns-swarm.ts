@@ -27,6 +27,8 @@ export interface NetnsSwarmNode {
 
 export interface NetnsSwarm {
   readonly name: string;
+  /** The test process's own address on the cluster's bridge: how containers reach its servers. */
+  readonly hostIp: string;
   /** In order: nodes[0] is node 1, the only manager. */
   readonly nodes: readonly NetnsSwarmNode[];
   readonly manager: NetnsSwarmNode;
@@ -116,6 +118,7 @@ export async function startNetnsSwarm(
   };
   return {
     name: cluster.name,
+    hostIp: cluster.hostIp,
     nodes: parsed,
     manager,
     killNode: async (i) => {
