@@ -75,3 +75,23 @@ export const campaignStatusSchema = z.strictObject({
     .nullable(),
 });
 export type CampaignStatus = z.infer<typeof campaignStatusSchema>;
+
+/** The status of a campaign just created: nothing started, nothing spent. */
+export function newCampaignStatus(campaignId: string, name: string | null, now: Date): CampaignStatus {
+  const at = now.toISOString();
+  return {
+    v: 1,
+    campaignId,
+    name,
+    state: 'created',
+    createdAt: at,
+    updatedAt: at,
+    startedAt: null,
+    executionArn: null,
+    stackName: null,
+    runs: null,
+    cost: null,
+    failure: null,
+    cluster: null,
+  };
+}

@@ -27,13 +27,8 @@ import { GatewayClient } from '../../lib/swarm/client/gateway-client.js';
 import { demoSourceProject } from '../e2e/helpers.js';
 import { InMemoryControlPlaneStore } from '../fakes/in-memory-control-plane-store.js';
 import { startInProcessSwarm, type InProcessSwarm } from '../support/in-process-swarm.js';
-import {
-  RecordingLog,
-  RecordingTaskReporter,
-  testSpec,
-  testStatus,
-  waitUntil,
-} from '../unit/aws/agent/agent-fakes.js';
+import { RecordingTaskReporter, testSpec, testStatus, waitUntil } from '../unit/aws/agent/agent-fakes.js';
+import { RecordingLog } from '../fakes/recording-log.js';
 
 const timing: Partial<AgentTiming> = {
   commandPollMs: 50,

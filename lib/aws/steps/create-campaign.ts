@@ -1,7 +1,7 @@
 import { PRESIGN_SECONDS, type CreatedCampaign } from '../api-contract.js';
 import { campaignKeys, sourceKey } from '../bucket-layout.js';
 import { campaignSpecSchema, issueLines } from '../campaign-spec.js';
-import { campaignStatusSchema, type CampaignStatus } from '../campaign-status.js';
+import { campaignStatusSchema, newCampaignStatus, type CampaignStatus } from '../campaign-status.js';
 import { CampaignSpecInvalidError } from '../errors.js';
 import type { ControlPlaneStore } from '../../ports/control-plane-store.js';
 import { newCampaignId } from './campaign-id.js';
@@ -49,22 +49,7 @@ export async function createCampaign(
   for (let attempt = 1; status === null; attempt++) {
     const campaignId = newCampaignId(spec.name, options.seed);
     const keys = campaignKeys(campaignId);
-    const now = deps.now().toISOString();
-    const created: CampaignStatus = {
-      v: 1,
-      campaignId,
-      name: spec.name ?? null,
-      state: 'created',
-      createdAt: now,
-      updatedAt: now,
-      startedAt: null,
-      executionArn: null,
-      stackName: null,
-      runs: null,
-      cost: null,
-      failure: null,
-      cluster: null,
-    };
+    const created = newCampaignStatus(campaignId, spec.name ?? null, deps.now());
     if (await store.putJsonIfAbsent(keys.spec, spec)) {
       await store.putJson(keys.status, created);
       status = created;

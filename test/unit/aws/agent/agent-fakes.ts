@@ -6,13 +6,13 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
-import type { AgentLog, SwarmGateway } from '../../../../lib/aws/agent/agent-options.js';
+import type { SwarmGateway } from '../../../../lib/aws/agent/agent-options.js';
 import {
   campaignSpecSchema,
   type CampaignSpec,
   type CampaignSpecInput,
 } from '../../../../lib/aws/campaign-spec.js';
-import type { CampaignStatus } from '../../../../lib/aws/campaign-status.js';
+import { newCampaignStatus, type CampaignStatus } from '../../../../lib/aws/campaign-status.js';
 import type { CampaignPlan, RunRecord } from '../../../../lib/core/campaign.js';
 import { BlobCorruptError } from '../../../../lib/core/errors.js';
 import type { BlobInfo } from '../../../../lib/ports/blob-store.js';
@@ -82,28 +82,6 @@ export class RecordingTaskReporter implements TaskReporter {
   }
 }
 
-export interface LogLine {
-  readonly level: 'info' | 'warn' | 'error';
-  readonly message: string;
-  readonly fields: Record<string, unknown>;
-}
-
-export class RecordingLog implements AgentLog {
-  readonly lines: LogLine[] = [];
-  info(message: string, fields: Record<string, unknown> = {}): void {
-    this.lines.push({ level: 'info', message, fields });
-  }
-  warn(message: string, fields: Record<string, unknown> = {}): void {
-    this.lines.push({ level: 'warn', message, fields });
-  }
-  error(message: string, fields: Record<string, unknown> = {}): void {
-    this.lines.push({ level: 'error', message, fields });
-  }
-  count(message: string): number {
-    return this.lines.filter((line) => line.message === message).length;
-  }
-}
-
 export const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
 
 export function testSpec(overrides: Partial<CampaignSpecInput> = {}): CampaignSpec {
@@ -118,23 +96,11 @@ export function testSpec(overrides: Partial<CampaignSpecInput> = {}): CampaignSp
   });
 }
 
-export function testStatus(campaignId: string): CampaignStatus {
-  return {
-    v: 1,
-    campaignId,
-    name: null,
-    state: 'running',
-    createdAt: '2026-01-01T00:00:00.000Z',
-    updatedAt: '2026-01-01T00:00:00.000Z',
-    startedAt: '2026-01-01T00:00:00.000Z',
-    executionArn: null,
-    stackName: null,
-    runs: null,
-    cost: null,
-    failure: null,
-    cluster: null,
-  };
-}
+export const testStatus = (campaignId: string): CampaignStatus => ({
+  ...newCampaignStatus(campaignId, null, new Date('2026-01-01T00:00:00.000Z')),
+  state: 'running',
+  startedAt: '2026-01-01T00:00:00.000Z',
+});
 
 const job = (id: string, view: Partial<JobView>): JobView => ({
   id,

@@ -17,13 +17,13 @@ import { runRecord } from '../../../support/run-record.js';
 import { runSpec } from '../../../support/run-spec.js';
 import {
   FakeGateway,
-  RecordingLog,
   RecordingTaskReporter,
   sha256,
   testSpec,
   testStatus,
   waitUntil,
 } from './agent-fakes.js';
+import { RecordingLog } from '../../../fakes/recording-log.js';
 
 const CAMPAIGN = 'c-unit';
 const keys = campaignKeys(CAMPAIGN);

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BuildLog } from '../../../../lib/aws/agent/build-log.js';
 import { InMemoryControlPlaneStore } from '../../../fakes/in-memory-control-plane-store.js';
-import { RecordingLog, sha256 } from './agent-fakes.js';
+import { sha256 } from './agent-fakes.js';
+import { RecordingLog } from '../../../fakes/recording-log.js';
 
 const scratch = () => mkdtempSync(path.join(os.tmpdir(), 'build-log-'));
 

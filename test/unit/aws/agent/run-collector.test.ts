@@ -13,7 +13,8 @@ import { GatewayError } from '../../../../lib/core/errors.js';
 import { recordKey } from '../../../../lib/ports/campaign-store.js';
 import { InMemoryControlPlaneStore } from '../../../fakes/in-memory-control-plane-store.js';
 import { runRecord } from '../../../support/run-record.js';
-import { FakeGateway, RecordingLog, sha256, testStatus, waitUntil } from './agent-fakes.js';
+import { FakeGateway, sha256, testStatus, waitUntil } from './agent-fakes.js';
+import { RecordingLog } from '../../../fakes/recording-log.js';
 
 const CAMPAIGN = 'c-collect';
 const keys = campaignKeys(CAMPAIGN);

@@ -11,13 +11,14 @@ import {
 import { InMemoryControlPlaneStore } from '../../../fakes/in-memory-control-plane-store.js';
 import { runRecord } from '../../../support/run-record.js';
 import { CAMPAIGN_ID, putText, REGION, seedCampaign, specInput } from '../support/campaigns.js';
-import { clock, executionArn, FakeWorkflow, RecordingLogger } from '../support/fake-ports.js';
+import { clock, executionArn, FakeWorkflow } from '../support/fake-ports.js';
+import { RecordingLog } from '../../../fakes/recording-log.js';
 
 const CALLER = 'arn:aws:iam::123456789012:user/alice';
 const keys = campaignKeys(CAMPAIGN_ID);
 let store: InMemoryControlPlaneStore;
 let workflow: FakeWorkflow;
-let log: RecordingLogger;
+let log: RecordingLog;
 const time = clock('2026-03-01T12:00:00.000Z');
 const deps = () => ({ store, workflow, log, region: REGION, uploadHeaders: () => ({}), now: time.now });
 
@@ -49,7 +50,7 @@ function storedRecord(runNumber: number, attempt: number, results: string[]) {
 beforeEach(() => {
   store = new InMemoryControlPlaneStore();
   workflow = new FakeWorkflow();
-  log = new RecordingLogger();
+  log = new RecordingLog();
 });
 
 describe('campaign routes', () => {
@@ -99,7 +100,7 @@ describe('campaign routes', () => {
       'one-00000001',
       'two-00000002',
     ]);
-    expect(log.entries).toContainEqual(
+    expect(log.lines).toContainEqual(
       expect.objectContaining({ level: 'warn', message: 'unreadable campaign status' }),
     );
   });

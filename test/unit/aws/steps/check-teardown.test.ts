@@ -5,13 +5,14 @@ import { TeardownFailedError, TeardownPendingError } from '../../../../lib/aws/e
 import { checkTeardown } from '../../../../lib/aws/steps/check-teardown.js';
 import { InMemoryControlPlaneStore } from '../../../fakes/in-memory-control-plane-store.js';
 import { CAMPAIGN_ID, seedCampaign, STAGE } from '../support/campaigns.js';
-import { clock, FakeProvisioner, RecordingLogger } from '../support/fake-ports.js';
+import { clock, FakeProvisioner } from '../support/fake-ports.js';
+import { RecordingLog } from '../../../fakes/recording-log.js';
 
 const stackName = `inet-swarm-${STAGE}-${CAMPAIGN_ID}`;
 const input = { campaignId: CAMPAIGN_ID, cluster: { stackName } };
 let store: InMemoryControlPlaneStore;
 let provisioner: FakeProvisioner;
-let log: RecordingLogger;
+let log: RecordingLog;
 const time = clock('2026-03-01T12:00:00.000Z');
 const deps = () => ({ store, provisioner, stage: STAGE, log, now: time.now });
 const statusOf = () => store.getJson(campaignKeys(CAMPAIGN_ID).status, campaignStatusSchema);
@@ -19,7 +20,7 @@ const statusOf = () => store.getJson(campaignKeys(CAMPAIGN_ID).status, campaignS
 beforeEach(async () => {
   store = new InMemoryControlPlaneStore();
   provisioner = new FakeProvisioner();
-  log = new RecordingLogger();
+  log = new RecordingLog();
   await seedCampaign(store, { status: { state: 'tearing-down', stackName } });
 });
 
@@ -62,7 +63,7 @@ describe('checkTeardown', () => {
     expect(provisioner.purged).toEqual([stackName]);
     expect(stateWhenPurged).toBe('tearing-down');
     expect((await statusOf())?.state).toBe('succeeded');
-    expect(log.entries).toContainEqual({
+    expect(log.lines).toContainEqual({
       level: 'info',
       message: 'purged cluster leftovers',
       fields: { campaignId: CAMPAIGN_ID, stackName, parameters: names },
@@ -76,7 +77,7 @@ describe('checkTeardown', () => {
     await checkTeardown(input, deps());
 
     expect((await statusOf())?.state).toBe('succeeded');
-    expect(log.entries).toEqual([
+    expect(log.lines).toEqual([
       {
         level: 'warn',
         message: 'could not purge cluster leftovers',

@@ -4,18 +4,13 @@ import { MAX_PURGES_PER_SWEEP, sweep } from '../../../../lib/aws/steps/sweeper.j
 import type { ClusterSummary } from '../../../../lib/ports/cluster-provisioner.js';
 import { InMemoryControlPlaneStore } from '../../../fakes/in-memory-control-plane-store.js';
 import { seedCampaign, specInput, STAGE } from '../support/campaigns.js';
-import {
-  clock,
-  executionArn,
-  FakeProvisioner,
-  FakeWorkflow,
-  RecordingLogger,
-} from '../support/fake-ports.js';
+import { clock, executionArn, FakeProvisioner, FakeWorkflow } from '../support/fake-ports.js';
+import { RecordingLog } from '../../../fakes/recording-log.js';
 
 let store: InMemoryControlPlaneStore;
 let provisioner: FakeProvisioner;
 let workflow: FakeWorkflow;
-let log: RecordingLogger;
+let log: RecordingLog;
 const time = clock('2026-03-02T12:00:00.000Z');
 const deps = () => ({ store, provisioner, workflow, executionArnOf: executionArn, log, now: time.now });
 
@@ -33,7 +28,7 @@ beforeEach(() => {
   store = new InMemoryControlPlaneStore();
   provisioner = new FakeProvisioner();
   workflow = new FakeWorkflow();
-  log = new RecordingLogger();
+  log = new RecordingLog();
 });
 
 describe('sweep', () => {
@@ -115,7 +110,7 @@ describe('sweep', () => {
     const result = await sweep(deps());
 
     expect(result.deleted.map((d) => d.reason)).toEqual(['execution-not-running']);
-    expect(log.entries.some((e) => e.level === 'warn' && e.message === 'unreadable campaign document')).toBe(
+    expect(log.lines.some((e) => e.level === 'warn' && e.message === 'unreadable campaign document')).toBe(
       true,
     );
   });
@@ -134,7 +129,7 @@ describe('sweep', () => {
       },
     ]);
     expect(provisioner.deleted).toEqual([`inet-swarm-${STAGE}-lost-00000001`]);
-    expect(log.entries.filter((e) => e.level === 'error').map((e) => e.fields.campaignId)).toEqual([
+    expect(log.lines.filter((e) => e.level === 'error').map((e) => e.fields.campaignId)).toEqual([
       'flaky-0000001',
     ]);
   });
@@ -199,9 +194,9 @@ describe('sweep, leftovers', () => {
       { stackName: stackOf('deny-00000001'), campaignId: 'deny-00000001', message: 'AccessDeniedException' },
     ]);
     expect(result.purged.map((p) => p.campaignId)).toEqual(['gone-00000001']);
-    expect(
-      log.entries.filter((e) => e.level === 'error').map((e) => [e.message, e.fields.campaignId]),
-    ).toEqual([['could not purge cluster leftovers', 'deny-00000001']]);
+    expect(log.lines.filter((e) => e.level === 'error').map((e) => [e.message, e.fields.campaignId])).toEqual(
+      [['could not purge cluster leftovers', 'deny-00000001']],
+    );
   });
 
   it(`purges at most ${MAX_PURGES_PER_SWEEP} per sweep, not counting stacks that still exist`, async () => {

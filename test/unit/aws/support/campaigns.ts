@@ -5,7 +5,7 @@ import {
   type CampaignSpec,
   type CampaignSpecInput,
 } from '../../../../lib/aws/campaign-spec.js';
-import type { CampaignStatus } from '../../../../lib/aws/campaign-status.js';
+import { newCampaignStatus, type CampaignStatus } from '../../../../lib/aws/campaign-status.js';
 import type { ControlPlaneStore } from '../../../../lib/ports/control-plane-store.js';
 
 export const REGION = 'eu-central-1';
@@ -28,24 +28,10 @@ export function specInput(overrides: Partial<CampaignSpecInput> = {}): CampaignS
 export const spec = (overrides: Partial<CampaignSpecInput> = {}): CampaignSpec =>
   campaignSpecSchema.parse(specInput(overrides));
 
-export function status(overrides: Partial<CampaignStatus> = {}): CampaignStatus {
-  return {
-    v: 1,
-    campaignId: CAMPAIGN_ID,
-    name: 'Demo study',
-    state: 'created',
-    createdAt: '2026-03-01T10:00:00.000Z',
-    updatedAt: '2026-03-01T10:00:00.000Z',
-    startedAt: null,
-    executionArn: null,
-    stackName: null,
-    runs: null,
-    cost: null,
-    failure: null,
-    cluster: null,
-    ...overrides,
-  };
-}
+export const status = (overrides: Partial<CampaignStatus> = {}): CampaignStatus => ({
+  ...newCampaignStatus(CAMPAIGN_ID, 'Demo study', new Date('2026-03-01T10:00:00.000Z')),
+  ...overrides,
+});
 
 export interface SeedOptions {
   readonly campaignId?: string;

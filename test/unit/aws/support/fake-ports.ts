@@ -10,7 +10,6 @@ import type {
 } from '../../../../lib/ports/cluster-provisioner.js';
 import type { AgentSettings, ClusterSwarm } from '../../../../lib/ports/cluster-swarm.js';
 import type { ExecutionPhase, WorkflowEngine } from '../../../../lib/ports/workflow-engine.js';
-import type { StepLogger } from '../../../../lib/aws/steps/step-logger.js';
 
 export class FakeProvisioner implements ClusterProvisioner {
   readonly created: ClusterRequest[] = [];
@@ -103,19 +102,6 @@ export class FakeWorkflow implements WorkflowEngine {
 
 export const executionArn = (campaignId: string): string =>
   `arn:aws:states:eu-central-1:123456789012:execution:campaign-test:${campaignId}`;
-
-export class RecordingLogger implements StepLogger {
-  readonly entries: { level: string; message: string; fields: Record<string, unknown> }[] = [];
-  info(message: string, fields: Record<string, unknown> = {}) {
-    this.entries.push({ level: 'info', message, fields });
-  }
-  warn(message: string, fields: Record<string, unknown> = {}) {
-    this.entries.push({ level: 'warn', message, fields });
-  }
-  error(message: string, fields: Record<string, unknown> = {}) {
-    this.entries.push({ level: 'error', message, fields });
-  }
-}
 
 /** A clock the test moves. */
 export function clock(start = '2026-03-01T12:00:00.000Z') {
