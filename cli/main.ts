@@ -83,6 +83,14 @@ function buildProgram(): Command {
       .option('--on-demand-base <n>', 'aws: workers on demand before spot ones (default: 0)')
       .option('--key-name <name>', 'aws: EC2 key pair of the managers, for `inet-swarm aws connect`')
       .option('--ssh-cidr <cidr>', 'aws: who may SSH to the managers, e.g. 203.0.113.7/32 (default: nobody)')
+      .option(
+        '--worker-image <image>',
+        "aws: image of the runners, gateway and dashboard, pullable without credentials (default: the template's)",
+      )
+      .option(
+        '--builder-image <image>',
+        "aws: image of the builder and distcc, pullable without credentials (default: the template's)",
+      )
       .option('--budget <usd>', 'aws: tear the cluster down when actual or projected cost passes this')
       .option('--max-lifetime <minutes>', 'aws: tear the cluster down after this long (default: 1440)')
       .option('--idle-grace <minutes>', 'aws: keep the cluster this long after the last run (default: 5)')

@@ -100,6 +100,8 @@ export async function runOnAws(
           ...(options.onDemandBase === undefined ? {} : { onDemandBase: options.onDemandBase }),
           ...(options.keyName === undefined ? {} : { keyName: options.keyName }),
           ...(options.sshCidr === undefined ? {} : { sshCidr: options.sshCidr }),
+          ...(options.workerImage === undefined ? {} : { workerImage: options.workerImage }),
+          ...(options.builderImage === undefined ? {} : { builderImage: options.builderImage }),
           ...(options.budget === undefined ? {} : { budgetUsd: options.budget }),
           ...(options.maxLifetime === undefined ? {} : { maxLifetimeMinutes: options.maxLifetime }),
           ...(options.idleGrace === undefined ? {} : { idleGraceMinutes: options.idleGrace }),

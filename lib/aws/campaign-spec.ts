@@ -11,6 +11,21 @@ const relativePath = z
   .min(1)
   .refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), 'must be a path inside the project');
 
+/**
+ * A Docker image reference (registry, port, path, tag, digest), as the cluster template's
+ * `AllowedPattern` for its image parameters has it: a reference it would refuse must be refused here,
+ * before a cluster is asked for. It also keeps the value safe in the user data's single quotes.
+ */
+export const IMAGE_REFERENCE_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9._/:@-]*$/;
+
+/** An image of the cluster's stack; null keeps the template's default. */
+const imageReference = z
+  .string()
+  .max(255)
+  .regex(IMAGE_REFERENCE_PATTERN, 'a Docker image reference such as registry.example.org/lab/inet-worker:4.5')
+  .nullable()
+  .default(null);
+
 export const clusterOptionsSchema = z.strictObject({
   region: regionSchema,
   /** Worker instances (the Docker-for-AWS "ClusterSize"). */
@@ -37,6 +52,13 @@ export const clusterOptionsSchema = z.strictObject({
     })
     .nullable()
     .default(null),
+  /**
+   * The image of the gateway, dashboard and runners (the template's `WorkerImage`), e.g. one with the
+   * user's own OMNeT++/INET; it must be pullable without credentials (no private registries yet).
+   */
+  workerImage: imageReference,
+  /** The image of the builder and distcc (`BuilderImage`); the same requirements. */
+  builderImage: imageReference,
 });
 
 export const campaignLimitsSchema = z.strictObject({

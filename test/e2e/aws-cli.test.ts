@@ -4,7 +4,7 @@
  * "cluster" serves the records and result files of a real local run of the demo's Quick config.
  */
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   chmodSync,
   existsSync,
@@ -21,7 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { campaignSpecSchema, type CampaignSpec } from '../../lib/aws/campaign-spec.js';
-import type { CampaignStatus } from '../../lib/aws/campaign-status.js';
+import { newCampaignStatus, type CampaignStatus } from '../../lib/aws/campaign-status.js';
 import { clusterRate } from '../../lib/aws/cost.js';
 import type { StoredRecord } from '../../lib/aws/stored-record.js';
 import type { RunRecord } from '../../lib/core/campaign.js';
@@ -30,6 +30,7 @@ import {
   demoProject,
   demoSourceProject,
   inetSwarm,
+  inetSwarmOnTerminal,
   manifestRecords,
   startCli,
   waitFor,
@@ -134,22 +135,7 @@ class FakeControlPlane {
   }
 
   private newStatus(id: string, spec: CampaignSpec | null): CampaignStatus {
-    const now = new Date().toISOString();
-    return {
-      v: 1,
-      campaignId: id,
-      name: spec?.name ?? null,
-      state: 'created',
-      createdAt: now,
-      updatedAt: now,
-      startedAt: null,
-      executionArn: null,
-      stackName: null,
-      runs: null,
-      cost: null,
-      failure: null,
-      cluster: null,
-    };
+    return newCampaignStatus(id, spec?.name ?? null, new Date());
   }
 
   private handle(request: http.IncomingMessage, body: Buffer, response: http.ServerResponse): void {
@@ -569,6 +555,21 @@ describe('submit --aws', () => {
     expect(listing.split('\n').filter(Boolean).sort()).toEqual(['demo', 'omnetpp.ini']);
   });
 
+  it('sends the images chosen with --worker-image and --builder-image; unset ones stay null', async () => {
+    const image = 'registry.example.org:5000/lab/inet-worker:4.5';
+    const result = await inetSwarm(
+      ['submit', '--aws', '--yes', '--worker-image', image, './demo', '-c', 'Quick'],
+      demoProject('aws-submit-image'),
+      awsEnv(),
+    );
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(campaignSpecSchema.parse(fake.specs.at(-1)).cluster).toMatchObject({
+      workerImage: image,
+      builderImage: null,
+    });
+  });
+
   it('prints an NDJSON event with --json, and does not upload a source the control plane has', async () => {
     const first = await inetSwarm(
       ['submit', '--aws', '--yes', './demo', '-c', 'Quick'],
@@ -639,6 +640,33 @@ describe('run --aws', () => {
     expect(forced.stdout).toMatch(/runs: 18, about \d+ min of simulation from earlier runs/);
     expect(forced.stderr).toContain('pass --yes');
     expect(fake.requests.slice(before).filter((r) => r.method === 'POST')).toEqual([]);
+  });
+
+  it('on a terminal, asks before creating anything: no creates nothing, yes runs with the upload bar', async () => {
+    const project = demoProject('aws-terminal');
+    // A source of its own, which the control plane does not have yet: it is uploaded, with the bar.
+    writeFileSync(path.join(project, 'notes.txt'), `${randomUUID()}\n`);
+    const prompt = 'create the cluster and start the campaign? [y/N]';
+    const before = fake.requests.length;
+    const declined = await inetSwarmOnTerminal(['run', '--aws', './demo', '-c', 'Quick'], project, awsEnv(), {
+      prompt,
+      answer: 'n',
+    });
+    expect(declined.code, declined.output).toBe(2);
+    expect(declined.output.indexOf('before anything is created')).toBeLessThan(
+      declined.output.indexOf(prompt),
+    );
+    expect(declined.output).toContain('nothing was created');
+    expect(fake.requests.slice(before).filter((r) => r.method !== 'GET')).toEqual([]);
+
+    const accepted = await inetSwarmOnTerminal(['run', '--aws', './demo', '-c', 'Quick'], project, awsEnv(), {
+      prompt,
+      answer: 'y',
+    });
+    expect(accepted.code, accepted.output).toBe(0);
+    expect(accepted.output).toContain('uploading the source');
+    expect(accepted.output).toContain('18 runs: 18 ok');
+    expectAllResults(project);
   });
 
   it('rejects a download whose sha256 differs from its record and downloads it again', async () => {
@@ -786,6 +814,16 @@ describe('bad input', () => {
       message: /cluster\.region \(--region\): unknown or unsupported region/,
     },
     {
+      name: 'a worker image that is no image reference',
+      args: ['--worker-image', 'a b'],
+      message: /cluster\.workerImage \(--worker-image\): a Docker image reference/,
+    },
+    {
+      name: 'a builder image with a leading dash',
+      args: ['--builder-image=-lab/inet-builder'],
+      message: /cluster\.builderImage \(--builder-image\): a Docker image reference/,
+    },
+    {
       name: 'a manager count without quorum',
       args: ['--manager-size', '2'],
       message: /--manager-size must be 1, 3 or 5/,
@@ -827,6 +865,18 @@ describe('bad input', () => {
     );
     expect(result.stderr).toMatch(/--cluster-size only apply with --aws/);
     expect(result.code).toBe(2);
+  });
+
+  it('refuses the image options without --aws', async () => {
+    const before = fake.requests.length;
+    const result = await inetSwarm(
+      ['submit', '--worker-image', 'lab/w:1', '--builder-image', 'lab/b:1', './demo', '-c', 'Quick'],
+      demoProject('aws-bad'),
+      awsEnv(),
+    );
+    expect(result.stderr).toMatch(/--worker-image, --builder-image only apply with --aws/);
+    expect(result.code).toBe(2);
+    expect(fake.requests.length).toBe(before);
   });
 });
 

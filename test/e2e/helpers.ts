@@ -56,6 +56,37 @@ export function inetSwarm(
   return collect(startCli(args, cwd, env));
 }
 
+/**
+ * The CLI on a terminal: stdin and stdout/stderr are a pseudo-terminal (util-linux `script`), as when a
+ * person types the command. `answer` is typed once `prompt` has appeared. The output is the terminal's,
+ * stdout and stderr interleaved.
+ */
+export function inetSwarmOnTerminal(
+  args: readonly string[],
+  cwd: string,
+  env: Record<string, string>,
+  typing: { readonly prompt: string; readonly answer: string },
+): Promise<{ readonly code: number | null; readonly output: string }> {
+  const quote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
+  const command = [process.execPath, cli, ...args].map(quote).join(' ');
+  // -e: the command's exit code; -f: flush at once, so the prompt is seen while the CLI waits.
+  const child = spawn('script', ['-qefc', command, '/dev/null'], {
+    cwd,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1', ...env },
+  });
+  let output = '';
+  let typed = false;
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    output += chunk;
+    if (!typed && output.includes(typing.prompt)) {
+      typed = true;
+      child.stdin.write(`${typing.answer}\n`);
+    }
+  });
+  return new Promise((resolve) => child.once('close', (code) => resolve({ code, output })));
+}
+
 /** A project holding the demo's sources, Makefile and ini but no program: only a build can make it. */
 export function demoSourceProject(label = 'source'): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), `inet-swarm-e2e-${label}-`));

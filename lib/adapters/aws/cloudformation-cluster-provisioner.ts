@@ -277,6 +277,9 @@ function templateParameters({ options, bucket, campaignId }: ClusterRequest): Pa
     ExistingSubnetIds: existingSubnets(options),
     Bucket: bucket,
     CampaignId: campaignId,
+    // Unset images are left out, not sent empty: the template's defaults apply.
+    ...(options.workerImage === null ? {} : { WorkerImage: options.workerImage }),
+    ...(options.builderImage === null ? {} : { BuilderImage: options.builderImage }),
   };
   return Object.entries(values).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue }));
 }

@@ -32,6 +32,8 @@ export interface AwsCampaignChoices {
   readonly onDemandBase?: number;
   readonly keyName?: string;
   readonly sshCidr?: string;
+  readonly workerImage?: string;
+  readonly builderImage?: string;
   readonly budgetUsd?: number;
   readonly maxLifetimeMinutes?: number;
   readonly idleGraceMinutes?: number;
@@ -55,6 +57,8 @@ const FLAGS: Readonly<Record<string, string>> = {
   'cluster.onDemandBase': '--on-demand-base',
   'cluster.keyName': '--key-name',
   'cluster.sshCidr': '--ssh-cidr',
+  'cluster.workerImage': '--worker-image',
+  'cluster.builderImage': '--builder-image',
   'limits.budgetUsd': '--budget',
   'limits.maxLifetimeMinutes': '--max-lifetime',
   'limits.idleGraceMinutes': '--idle-grace',
@@ -91,6 +95,8 @@ export function campaignSpecInput(
         onDemandBase: choices.onDemandBase,
         keyName: choices.keyName,
         sshCidr: choices.sshCidr,
+        workerImage: choices.workerImage,
+        builderImage: choices.builderImage,
       }),
     },
     limits: {

@@ -115,6 +115,8 @@ describe('CloudFormationClusterProvisioner.create', () => {
         keyName: 'my-key',
         sshCidr: '203.0.113.7/32',
         existingVpc: { vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-0123456a', 'subnet-0123456b'] },
+        workerImage: 'registry.example.org:5000/lab/inet-worker:4.5',
+        builderImage: 'registry.example.org:5000/lab/inet-builder:4.5',
       }),
     );
     const parameters = Object.fromEntries(
@@ -131,7 +133,19 @@ describe('CloudFormationClusterProvisioner.create', () => {
       SshCidr: '203.0.113.7/32',
       ExistingVpcId: 'vpc-0123456789abcdef0',
       ExistingSubnetIds: 'subnet-0123456a,subnet-0123456b',
+      WorkerImage: 'registry.example.org:5000/lab/inet-worker:4.5',
+      BuilderImage: 'registry.example.org:5000/lab/inet-builder:4.5',
     });
+  });
+
+  it("leaves an image out when none is chosen, so that the template's default applies", async () => {
+    cfn.on(CreateStackCommand).resolves({});
+    await provisioner.create(request({ builderImage: 'lab/inet-builder:4.5' }));
+    const keys = (cfn.commandCalls(CreateStackCommand)[0]?.args[0].input.Parameters ?? []).map(
+      (p) => p.ParameterKey,
+    );
+    expect(keys).toContain('BuilderImage');
+    expect(keys).not.toContain('WorkerImage');
   });
 
   it('leaves an existing stack of that name alone', async () => {

@@ -38,6 +38,32 @@ describe('validateCampaignSpec', () => {
     expect(spec.buildCommand).toBe('make');
   });
 
+  it('takes the images from --worker-image and --builder-image, and leaves them to the template otherwise', () => {
+    expect(validateCampaignSpec(choices).cluster).toMatchObject({ workerImage: null, builderImage: null });
+    const spec = validateCampaignSpec({
+      ...choices,
+      workerImage: 'registry.example.org:5000/lab/inet-worker:4.5',
+      builderImage: 'registry.example.org:5000/lab/inet-builder:4.5',
+    });
+    expect(spec.cluster).toMatchObject({
+      workerImage: 'registry.example.org:5000/lab/inet-worker:4.5',
+      builderImage: 'registry.example.org:5000/lab/inet-builder:4.5',
+    });
+  });
+
+  it('names the image flag of a bad image reference', () => {
+    let error: unknown = null;
+    try {
+      validateCampaignSpec({ ...choices, workerImage: 'a b', builderImage: '-lab/builder' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(CampaignSpecInvalidError);
+    const issues = (error as CampaignSpecInvalidError).issues.join('\n');
+    expect(issues).toMatch(/^cluster\.workerImage \(--worker-image\): a Docker image reference/m);
+    expect(issues).toMatch(/^cluster\.builderImage \(--builder-image\): a Docker image reference/m);
+  });
+
   it('reports every problem as a path with the flag to fix', () => {
     const error = (() => {
       try {
