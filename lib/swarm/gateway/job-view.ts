@@ -28,10 +28,17 @@ const STATES: Record<string, JobState> = {
 };
 
 export async function jobView(queue: Queue, id: string, logFrom: number): Promise<JobView> {
-  const job = await Job.fromId(queue, id);
-  if (job === undefined)
-    return { id, state: 'missing', result: null, failedReason: null, log: [], logNext: 0 };
-  const [state, logs] = await Promise.all([job.getState(), queue.getJobLogs(id, logFrom, logFrom + 999)]);
+  const missing: JobView = { id, state: 'missing', result: null, failedReason: null, log: [], logNext: 0 };
+  // The state first: BullMQ stores a job's return value (or failure reason) in the same script that
+  // moves it to completed (failed), so a job seen finished has it. Read the other way round, a job
+  // finishing in between would show as succeeded with no result.
+  const state = await queue.getJobState(id);
+  if (state === 'unknown') return missing;
+  const [job, logs] = await Promise.all([
+    Job.fromId(queue, id),
+    queue.getJobLogs(id, logFrom, logFrom + 999),
+  ]);
+  if (job === undefined) return missing;
   return {
     id,
     state: STATES[state] ?? 'queued',
