@@ -23,10 +23,10 @@ describe('jobView', () => {
     const queue = new Queue('view-race', { connection });
     const worker = new Worker(
       'view-race',
-      async (job) => {
-        if (Number(job.id?.slice(4)) % 5 === 0) throw new Error(`job ${job.id} failed`);
-        return { artifactKey: `artifact-${job.id}` };
-      },
+      (job) =>
+        Number(job.id?.slice(4)) % 5 === 0
+          ? Promise.reject(new Error(`job ${job.id} failed`))
+          : Promise.resolve({ artifactKey: `artifact-${job.id}` }),
       { connection: redis.client(), concurrency: 4 },
     );
     const ids = Array.from({ length: 150 }, (_, i) => `job-${i + 1}`);
