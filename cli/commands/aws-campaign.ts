@@ -23,10 +23,8 @@ export interface AwsCampaignCommandOptions {
   readonly verbose: boolean;
 }
 
-export async function attachAwsCommand(
-  campaign: string | undefined,
-  options: AwsCampaignCommandOptions,
-): Promise<number> {
+/** The control plane and the progress display, for the commands that follow a campaign's runs. */
+async function followingCampaign(options: AwsCampaignCommandOptions) {
   const client = await connectControlPlane(options.api);
   const reporter = await createReporter({
     json: options.json,
@@ -34,6 +32,14 @@ export async function attachAwsCommand(
     workingDir: options.directory,
     stdout: process.stdout,
   });
+  return { client, reporter };
+}
+
+export async function attachAwsCommand(
+  campaign: string | undefined,
+  options: AwsCampaignCommandOptions,
+): Promise<number> {
+  const { client, reporter } = await followingCampaign(options);
   return withStopSignal(reporter, 'detaching; the campaign keeps running on AWS', async (stop) => {
     const { submission, outcome } = await attachAwsCampaign(
       {
@@ -56,13 +62,7 @@ export async function resultsAwsCommand(
   campaign: string | undefined,
   options: AwsCampaignCommandOptions,
 ): Promise<number> {
-  const client = await connectControlPlane(options.api);
-  const reporter = await createReporter({
-    json: options.json,
-    verbose: options.verbose,
-    workingDir: options.directory,
-    stdout: process.stdout,
-  });
+  const { client, reporter } = await followingCampaign(options);
   return withStopSignal(reporter, 'stopping the downloads', async (stop) => {
     const fetched = await downloadAwsResults(
       { workingDir: options.directory, stateDir: options.stateDir ?? null, campaign: campaign ?? null },

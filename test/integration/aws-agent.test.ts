@@ -5,11 +5,10 @@
  * control-plane store and Step Functions a recording TaskReporter; the test plays the workflow by
  * writing the commands the `agentTask` function would write.
  */
-import { mkdtempSync, statSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packSnapshot, scanSource } from '../../lib/adapters/local/source-snapshot.js';
 import { sha256File } from '../../lib/adapters/local/sha256-file.js';
 import { Agent } from '../../lib/aws/agent/agent.js';
 import type { AgentTiming } from '../../lib/aws/agent/agent-options.js';
@@ -19,13 +18,13 @@ import {
   type AgentCommand,
   type ProgressOutput,
 } from '../../lib/aws/agent-protocol.js';
-import { campaignKeys, sourceKey } from '../../lib/aws/bucket-layout.js';
+import { campaignKeys } from '../../lib/aws/bucket-layout.js';
 import type { CampaignSpec } from '../../lib/aws/campaign-spec.js';
 import { agentProgressSchema, campaignStatusSchema, withProgress } from '../../lib/aws/campaign-status.js';
 import { storedRecordSchema, type StoredRecord } from '../../lib/aws/stored-record.js';
 import { GatewayClient } from '../../lib/swarm/client/gateway-client.js';
-import { demoSourceProject } from '../e2e/helpers.js';
 import { InMemoryControlPlaneStore } from '../fakes/in-memory-control-plane-store.js';
+import { uploadDemoSource } from '../support/campaign-source.js';
 import { startInProcessSwarm, type InProcessSwarm } from '../support/in-process-swarm.js';
 import { RecordingTaskReporter, testSpec, testStatus, waitUntil } from '../unit/aws/agent/agent-fakes.js';
 import { RecordingLog } from '../fakes/recording-log.js';
@@ -52,14 +51,7 @@ beforeAll(async () => {
   swarm.startRunner(2);
   store = new InMemoryControlPlaneStore();
   reporter = new RecordingTaskReporter();
-  // The source snapshot as the CLI uploads it: the project packed, named by its sha256.
-  const project = demoSourceProject('aws-agent');
-  const snapshot = await scanSource({ projectDir: project, exclude: [], maxBytes: 64 * 2 ** 20 });
-  const archive = path.join(scratch, 'source.tar.gz');
-  await packSnapshot(snapshot, archive);
-  const sha256 = await sha256File(archive);
-  await store.uploadFile(sourceKey(sha256), archive, sha256);
-  source = { sha256, size: statSync(archive).size };
+  source = await uploadDemoSource(store, 'aws-agent', scratch);
 });
 afterAll(async () => {
   await swarm?.stop();

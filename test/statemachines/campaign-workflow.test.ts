@@ -23,7 +23,7 @@
  * campaign left on the swarm.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, statSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -42,10 +42,8 @@ import { GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { Context } from 'aws-lambda';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packSnapshot, scanSource } from '../../lib/adapters/local/source-snapshot.js';
-import { sha256File } from '../../lib/adapters/local/sha256-file.js';
 import { S3ControlPlaneStore } from '../../lib/adapters/aws/s3-control-plane-store.js';
-import { campaignKeys, clusterStackName, sourceKey } from '../../lib/aws/bucket-layout.js';
+import { campaignKeys, clusterStackName } from '../../lib/aws/bucket-layout.js';
 import type { CampaignSpecInput } from '../../lib/aws/campaign-spec.js';
 import { campaignStatusSchema, type CampaignStatus } from '../../lib/aws/campaign-status.js';
 import { storedRecordSchema, type StoredRecord } from '../../lib/aws/stored-record.js';
@@ -55,7 +53,7 @@ import { deployStack } from '../../lib/aws/steps/deploy-stack.js';
 import { workflowStateSchema, type WorkflowState } from '../../lib/aws/workflow-state.js';
 import type { ClusterProvisioner } from '../../lib/ports/cluster-provisioner.js';
 import type { ClusterSwarm } from '../../lib/ports/cluster-swarm.js';
-import { demoSourceProject } from '../e2e/helpers.js';
+import { uploadDemoSource } from '../support/campaign-source.js';
 import { startMoto, type TestMoto } from '../support/moto-server.js';
 import { startNetnsSwarm, type NetnsSwarm } from '../support/netns-swarm.js';
 import {
@@ -152,14 +150,7 @@ beforeAll(async () => {
   const { loadConfig } = await import('../../functions/shared/config.js');
   provisioner = createProvisioner(loadConfig(process.env));
 
-  // The source snapshot as the CLI uploads it.
-  const project = demoSourceProject('campaign-workflow');
-  const snapshot = await scanSource({ projectDir: project, exclude: [], maxBytes: 64 * 2 ** 20 });
-  const archive = path.join(scratch, 'source.tar.gz');
-  await packSnapshot(snapshot, archive);
-  const sha256 = await sha256File(archive);
-  await store.uploadFile(sourceKey(sha256), archive, sha256);
-  source = { sha256, size: statSync(archive).size };
+  source = await uploadDemoSource(store, 'campaign-workflow', scratch);
 }, 900_000);
 
 afterAll(async () => {
@@ -351,6 +342,9 @@ describe('the campaign workflow: real ASL, real handlers, moto, a Docker swarm w
     expect(run.output?.progress).toMatchObject({ allFinal: true, total: 18, ok: 18, failed: 0 });
     expect(run.status).toMatchObject({ state: 'succeeded', failure: null });
     expect(run.status.cost?.soFarUsd).toBeGreaterThan(0);
+    // The agent's answers arrived signed with its credentials, as Step Functions requires.
+    expect(run.tokens.answers.length).toBeGreaterThan(0);
+    expect(callbacks.unsigned).toBe(0);
 
     // Every run's record, and every result file it names, is in the bucket; the runs ran on both nodes.
     const keys = campaignKeys(run.campaignId);

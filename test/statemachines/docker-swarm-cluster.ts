@@ -26,13 +26,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
 import type { AgentSettings } from '../../lib/ports/cluster-swarm.js';
-import {
-  loadClusterTemplate,
-  parameterDefault,
-  renderSub,
-  userDataSub,
-  heredocFile,
-} from '../support/cluster-template.js';
+import { loadClusterTemplate, renderSub, userDataSub, heredocFile } from '../support/cluster-template.js';
 import type { NetnsSwarm } from '../support/netns-swarm.js';
 import { repoRoot } from '../support/repo.js';
 
@@ -40,6 +34,8 @@ const execFileAsync = promisify(execFile);
 
 /** The stack name deploy.sh uses. */
 export const DOCKER_STACK = 'inet-swarm';
+/** Everything `docker stack deploy` made for the stack carries this label. */
+const STACK_FILTER = { label: [`com.docker.stack.namespace=${DOCKER_STACK}`] };
 const AWS_CLI_DIR = path.join(repoRoot, '.tools/awscli/bin');
 
 export interface AwsEndpoints {
@@ -95,9 +91,6 @@ export class DockerSwarmCluster {
       RedisImage: 'inet-swarm/redis:test',
       MongoImage: 'inet-swarm/mongo:test',
     });
-    // The template's defaults are what production deploys; the test swaps only the images.
-    if (parameterDefault(this.template, 'RedisImage') === 'inet-swarm/redis:test')
-      throw new Error('the template defaults to a test image');
     const write = (name: string, file: string): string => {
       const target = path.join(this.scripts, name);
       writeFileSync(target, heredocFile(userData, file));
@@ -211,8 +204,14 @@ export class DockerSwarmCluster {
     // Containers a killed engine left behind (exited, never reaped) go the way the disk would.
     const deadline = Date.now() + 120_000;
     for (let round = 0; ; round++) {
-      if (round === 30) await this.removeContainers();
-      const left = [...(await this.containersLeft()), ...(await this.networksLeft())];
+      const containers = await this.stackContainers();
+      if (round === 30)
+        for (const { engine, id } of containers)
+          await engine
+            .getContainer(id)
+            .remove({ force: true })
+            .catch(() => undefined);
+      const left = [...containers.map((c) => c.label), ...(await this.networksLeft())];
       if (left.length === 0) break;
       if (Date.now() > deadline) throw new Error(`still there after docker stack rm: ${left.join(', ')}`);
       await sleep(1000);
@@ -222,66 +221,53 @@ export class DockerSwarmCluster {
         .getSecret(secret.ID)
         .remove()
         .catch(() => undefined);
-    for (let i = 1; i <= this.swarm.nodes.length; i++) {
-      const engine = this.docker(i);
-      const { Volumes = [] } = await engine.listVolumes({
-        filters: { label: [`com.docker.stack.namespace=${DOCKER_STACK}`] },
-      });
-      for (const volume of Volumes) await engine.getVolume(volume.Name).remove({ force: true });
-    }
+    for (const { engine, name } of await this.stackVolumes())
+      await engine.getVolume(name).remove({ force: true });
   }
 
-  private async removeContainers(): Promise<void> {
-    for (let i = 1; i <= this.swarm.nodes.length; i++) {
-      const engine = this.docker(i);
-      const containers = await engine.listContainers({
-        all: true,
-        filters: { label: [`com.docker.stack.namespace=${DOCKER_STACK}`] },
-      });
-      for (const container of containers)
-        await engine
-          .getContainer(container.Id)
-          .remove({ force: true })
-          .catch(() => undefined);
-    }
+  /** `collect` over every node's engine, results in node order. */
+  private async onEveryNode<T>(collect: (engine: Docker, node: string) => Promise<T[]>): Promise<T[]> {
+    const found: T[] = [];
+    for (const [i, node] of this.swarm.nodes.entries())
+      found.push(...(await collect(this.docker(i + 1), node.name)));
+    return found;
   }
 
-  private async containersLeft(): Promise<string[]> {
-    const left: string[] = [];
-    for (let i = 1; i <= this.swarm.nodes.length; i++) {
-      const containers = await this.docker(i).listContainers({
-        all: true,
-        filters: { label: [`com.docker.stack.namespace=${DOCKER_STACK}`] },
-      });
-      left.push(...containers.map((c) => `${this.swarm.nodes[i - 1]?.name}:${c.Names.join(',')}`));
-    }
-    return left;
+  /** The stack's containers on every node, running or not. */
+  private stackContainers(): Promise<{ engine: Docker; id: string; label: string }[]> {
+    return this.onEveryNode(async (engine, node) =>
+      (await engine.listContainers({ all: true, filters: STACK_FILTER })).map((c) => ({
+        engine,
+        id: c.Id,
+        label: `container ${node}:${c.Names.join(',')}`,
+      })),
+    );
+  }
+
+  private stackVolumes(): Promise<{ engine: Docker; name: string; label: string }[]> {
+    return this.onEveryNode(async (engine, node) => {
+      const { Volumes = [] } = await engine.listVolumes({ filters: STACK_FILTER });
+      return Volumes.map((v) => ({ engine, name: v.Name, label: `volume ${node}:${v.Name}` }));
+    });
   }
 
   private async networksLeft(): Promise<string[]> {
-    const networks = await this.docker().listNetworks({
-      filters: { label: [`com.docker.stack.namespace=${DOCKER_STACK}`] },
-    });
+    const networks = await this.docker().listNetworks({ filters: STACK_FILTER });
     return networks.map((n) => `network ${n.Name}`);
   }
 
   /** Whatever of a campaign is still on the swarm: services, containers, secrets, volumes, networks. */
   async leftovers(): Promise<string[]> {
     const manager = this.docker();
-    const label = { label: [`com.docker.stack.namespace=${DOCKER_STACK}`] };
-    const services = await manager.listServices({ filters: label });
+    const services = await manager.listServices({ filters: STACK_FILTER });
     const secrets = await manager.listSecrets();
-    const left = [
+    return [
       ...services.map((s) => `service ${s.Spec?.Name}`),
-      ...(await this.containersLeft()).map((c) => `container ${c}`),
+      ...(await this.stackContainers()).map((c) => c.label),
       ...secrets.map((s) => `secret ${s.Spec?.Name}`),
       ...(await this.networksLeft()),
+      ...(await this.stackVolumes()).map((v) => v.label),
+      ...(this.reporter === null ? [] : ['report-ready.sh']),
     ];
-    for (let i = 1; i <= this.swarm.nodes.length; i++) {
-      const { Volumes = [] } = await this.docker(i).listVolumes({ filters: label });
-      left.push(...Volumes.map((v) => `volume ${this.swarm.nodes[i - 1]?.name}:${v.Name}`));
-    }
-    if (this.reporter !== null) left.push('report-ready.sh');
-    return left;
   }
 }

@@ -10,6 +10,7 @@ import { Agent } from '../../../../lib/aws/agent/agent.js';
 import type { AgentTiming } from '../../../../lib/aws/agent/agent-options.js';
 import type { AgentCommand, CancelRequest } from '../../../../lib/aws/agent-protocol.js';
 import { campaignKeys } from '../../../../lib/aws/bucket-layout.js';
+import type { CampaignPlan } from '../../../../lib/core/campaign.js';
 import { BuildFailedError, GatewayError, SimulationQueryError } from '../../../../lib/core/errors.js';
 import { encodeJobFailure } from '../../../../lib/swarm/build-jobs.js';
 import { InMemoryControlPlaneStore } from '../../../fakes/in-memory-control-plane-store.js';
@@ -77,6 +78,18 @@ async function setup(timing: Partial<AgentTiming> = {}): Promise<Setup> {
 function command(name: AgentCommand['command'], taskToken: string, issuedAt: string): AgentCommand {
   return { command: name, taskToken, issuedAt };
 }
+
+/** The swarm's plan of campaign `p`: these runs of config C of the demo. */
+const planOf = (runNumbers: number[], args: string[] = []): CampaignPlan => ({
+  campaignId: 'p',
+  program: './demo',
+  args,
+  workingDir: '.',
+  resultDir: 'results',
+  configName: 'C',
+  runs: runNumbers.map((n) => runSpec(n)),
+  startupMs: 5,
+});
 
 describe('the agent loop', () => {
   it('takes up each command once: repeated, re-issued and older commands are ignored', async () => {
@@ -221,17 +234,9 @@ describe('the agent loop', () => {
 
   it('fans out: stores the plan, defines the campaign and queues every run with the retry policy', async () => {
     const { store, reporter, gateway, agent } = await setup();
-    const runs = [0, 1, 2].map((n) => runSpec(n));
-    gateway.setPlan({
-      campaignId: 'p',
-      program: './demo',
-      args: ['-c', 'Quick'],
-      workingDir: '.',
-      resultDir: 'results',
-      configName: 'C',
-      runs,
-      startupMs: 5,
-    });
+    const plan = planOf([0, 1, 2], ['-c', 'Quick']);
+    const runs = plan.runs;
+    gateway.setPlan(plan);
     await store.putJson(keys.control('fan-out'), command('fan-out', 'f1', '2026-01-01T00:00:10.000Z'));
     await agent.poll();
     expect(await reporter.answer('f1')).toEqual({ kind: 'succeed', token: 'f1', output: { totalRuns: 3 } });
@@ -246,20 +251,9 @@ describe('the agent loop', () => {
     ]);
   });
 
-  const twoRunPlan = {
-    campaignId: 'p',
-    program: './demo',
-    args: [],
-    workingDir: '.',
-    resultDir: 'results',
-    configName: 'C',
-    runs: [0, 1].map((n) => runSpec(n)),
-    startupMs: 5,
-  };
-
   it('answers progress after the interval with the counts so far', async () => {
     const { store, reporter, gateway, agent } = await setup({ progressIntervalMs: 50 });
-    gateway.setPlan(twoRunPlan);
+    gateway.setPlan(planOf([0, 1]));
     await store.putJson(keys.control('fan-out'), command('fan-out', 'f1', '2026-01-01T00:00:10.000Z'));
     await agent.poll();
     await reporter.answer('f1');
@@ -285,7 +279,7 @@ describe('the agent loop', () => {
   it('answers progress as soon as every run is final, long before the interval', async () => {
     // The interval (60 s) is longer than reporter.answer() waits (30 s).
     const { store, reporter, gateway, agent } = await setup();
-    gateway.setPlan(twoRunPlan);
+    gateway.setPlan(planOf([0, 1]));
     await store.putJson(keys.control('fan-out'), command('fan-out', 'f1', '2026-01-01T00:00:10.000Z'));
     await agent.poll();
     await reporter.answer('f1');
@@ -306,16 +300,7 @@ describe('the agent loop', () => {
 
   it('cancels: fails the token it holds and every later one with CampaignCancelled', async () => {
     const { store, reporter, gateway, agent } = await setup();
-    gateway.setPlan({
-      campaignId: 'p',
-      program: './demo',
-      args: [],
-      workingDir: '.',
-      resultDir: 'results',
-      configName: 'C',
-      runs: [runSpec(0)],
-      startupMs: 5,
-    });
+    gateway.setPlan(planOf([0]));
     await store.putJson(keys.control('fan-out'), command('fan-out', 'f1', '2026-01-01T00:00:10.000Z'));
     await agent.poll();
     await reporter.answer('f1');
@@ -344,16 +329,7 @@ describe('the agent loop', () => {
 
   it('fails progress with SwarmLost when the gateway is gone beyond its retries', async () => {
     const { store, reporter, gateway, agent } = await setup();
-    gateway.setPlan({
-      campaignId: 'p',
-      program: './demo',
-      args: [],
-      workingDir: '.',
-      resultDir: 'results',
-      configName: 'C',
-      runs: [runSpec(0)],
-      startupMs: 5,
-    });
+    gateway.setPlan(planOf([0]));
     gateway.unreachable = new GatewayError(
       'cannot reach the swarm’s gateway at http://gateway:8080: ECONNREFUSED',
     );
