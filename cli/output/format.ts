@@ -1,6 +1,7 @@
 /** Formatting helpers shared by the reporters. */
 import type { RunRecord } from '../../lib/core/campaign.js';
-import type { CampaignEvent } from '../../lib/core/events.js';
+import { formatUsd } from '../../lib/aws/client/cost-estimate.js';
+import type { CampaignEvent, CostMeter } from '../../lib/core/events.js';
 
 export function formatDuration(ms: number): string {
   const seconds = Math.round(ms / 1000);
@@ -31,4 +32,10 @@ export function startLine(event: Extract<CampaignEvent, { type: 'campaign-starte
 
 export function shellQuote(arg: string): string {
   return /^[A-Za-z0-9_./=:,+-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The live cost meter: `$0.42 of ~$1.10` (spent, projected in all), `/ $5.00 budget` when there is one. */
+export function costText(cost: CostMeter): string {
+  const budget = cost.budgetUsd === null ? '' : ` / ${formatUsd(cost.budgetUsd)} budget`;
+  return `${formatUsd(cost.spentUsd)} of ~${formatUsd(cost.projectedUsd)}${budget}`;
 }

@@ -1,7 +1,7 @@
 /** The live progress bar shown on a terminal. */
 import cliProgress from 'cli-progress';
 import type { CampaignEvent } from '../../lib/core/events.js';
-import { describeRun, formatDuration, shellQuote, startLine, useColour } from './format.js';
+import { costText, describeRun, formatDuration, shellQuote, startLine, useColour } from './format.js';
 import type { Reporter, ReporterOptions } from './reporter.js';
 
 export class ProgressBarReporter implements Reporter {
@@ -13,7 +13,8 @@ export class ProgressBarReporter implements Reporter {
     this.bars = new cliProgress.MultiBar(
       {
         stream: options.stdout,
-        format: '{bar} {value}/{total} runs | ok {ok} failed {failed} running {running} | ETA {eta_text}',
+        format:
+          '{bar} {value}/{total} runs | ok {ok} failed {failed} running {running} | ETA {eta_text}{cost_text}',
         hideCursor: true,
         clearOnComplete: false,
         etaBuffer: 1,
@@ -28,7 +29,13 @@ export class ProgressBarReporter implements Reporter {
     switch (event.type) {
       case 'campaign-started':
         this.options.stdout.write(startLine(event));
-        this.bar = this.bars.create(event.toRun, 0, { ok: 0, failed: 0, running: 0, eta_text: '?' });
+        this.bar = this.bars.create(event.toRun, 0, {
+          ok: 0,
+          failed: 0,
+          running: 0,
+          eta_text: '?',
+          cost_text: '',
+        });
         break;
       case 'process-started':
         if (this.options.verbose) this.bars.log(`  $ ${event.argv.map(shellQuote).join(' ')}\n`);
@@ -50,6 +57,12 @@ export class ProgressBarReporter implements Reporter {
         });
         break;
       }
+      case 'meter':
+        this.bar?.update({
+          eta_text: event.etaMs === null ? '?' : formatDuration(event.etaMs),
+          cost_text: event.cost === null ? '' : ` | ${costText(event.cost)}`,
+        });
+        break;
       case 'run-retry':
         this.bars.log(`retrying run ${event.runNumber} (attempt ${event.attempt}): ${event.reason}\n`);
         break;

@@ -65,6 +65,7 @@ class PlainReporter implements Reporter {
       case 'build-log':
         out.write(`  build| ${event.line}\n`);
         break;
+      case 'meter': // too frequent for a log; the cost is in the periodic notices
       case 'campaign-finished':
         break;
     }

@@ -13,6 +13,13 @@ export interface CampaignCounts {
   readonly running: number;
 }
 
+/** What a campaign's cloud machines have cost so far and are expected to cost in all (aws). */
+export interface CostMeter {
+  readonly spentUsd: number;
+  readonly projectedUsd: number;
+  readonly budgetUsd: number | null;
+}
+
 export type CampaignEvent =
   | {
       readonly type: 'campaign-started';
@@ -45,6 +52,8 @@ export type CampaignEvent =
       readonly reason: string;
       readonly delayMs: number;
     }
+  /** A fresh reading of time to go and money spent, between runs (aws: at every status poll). */
+  | { readonly type: 'meter'; readonly etaMs: number | null; readonly cost: CostMeter | null }
   | { readonly type: 'campaign-stopping'; readonly reason: string }
   /** A line of the swarm's build output (swarm backend), as it happens. */
   | { readonly type: 'build-log'; readonly line: string }

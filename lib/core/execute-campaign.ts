@@ -5,6 +5,7 @@
  */
 import type { CampaignPlan, RunRecord, RunSpec } from './campaign.js';
 import type { CampaignCounts } from './events.js';
+import { RemainingTimeForecast, type InFlightUnit } from './eta.js';
 import { runtimeSample, type RuntimeEstimator } from './runtime-history.js';
 import { PendingRuns } from './schedule.js';
 import { readInvocation } from './simulation-args.js';
@@ -59,6 +60,10 @@ class Wakeup {
   }
 }
 
+function* concat<T>(...iterables: Iterable<T>[]): Iterable<T> {
+  for (const items of iterables) yield* items;
+}
+
 export async function executeCampaign(
   plan: CampaignPlan,
   todo: readonly RunSpec[],
@@ -88,25 +93,30 @@ export async function executeCampaign(
     interrupted: 0,
     running: 0,
   };
-  const finished = { durationMs: 0, count: 0 };
+  const forecast = new RemainingTimeForecast(estimator);
   const wakeup = new Wakeup();
-  const retryTimers = new Set<ReturnType<typeof setTimeout>>();
+  /** Runs waiting out their retry delay, by timer. */
+  const retryTimers = new Map<ReturnType<typeof setTimeout>, RunSpec>();
+  const inFlightUnits = new Set<InFlightUnit>();
   let inFlight = 0;
   let stopping = stop.aborted;
 
   const onStop = () => {
     stopping = true;
-    for (const timer of retryTimers) clearTimeout(timer);
+    for (const timer of retryTimers.keys()) clearTimeout(timer);
     retryTimers.clear();
     wakeup.wake();
   };
   stop.addEventListener('abort', onStop, { once: true });
 
-  const etaMs = (): number | null => {
-    const typical = finished.count > 0 ? finished.durationMs / finished.count : estimator.typical();
-    if (typical === null) return null;
-    return ((queue.size + retryTimers.size + counts.running) * typical) / options.jobs;
-  };
+  const etaMs = (): number | null =>
+    forecast.remainingMs(
+      concat(queue.pending(), retryTimers.values()),
+      inFlightUnits,
+      options.jobs,
+      deps.now(),
+      queue.size + retryTimers.size,
+    );
 
   const runsByNumber = new Map(todo.map((run) => [run.runNumber, run]));
   const finish = async (record: RunRecord) => {
@@ -116,9 +126,8 @@ export async function executeCampaign(
     await deps.manifest.append(record);
     if (record.status === 'ok') {
       const sample = runtimeSample(plan.campaignId, run, record.durationMs);
+      forecast.observe(run, record.durationMs);
       estimator.learn(sample);
-      finished.durationMs += record.durationMs;
-      finished.count += 1;
       await deps.history.append([sample]);
     }
     if (record.status === 'lost' && record.attempt <= options.maxRetries && !stopping) {
@@ -135,7 +144,7 @@ export async function executeCampaign(
         queue.requeueFront([run]);
         wakeup.wake();
       }, delayMs);
-      retryTimers.add(timer);
+      retryTimers.set(timer, run);
       return;
     }
     if (record.status === 'ok') problems.delete(run.runNumber);
@@ -193,6 +202,8 @@ export async function executeCampaign(
     // a campaign of very short runs cannot outpace its own manifest.
     while (!stopping && inFlight < options.jobs && settling < options.jobs * 3 && queue.size > 0) {
       const unit = queue.take();
+      const unitInFlight: InFlightUnit = { runs: unit, startedAt: deps.now() };
+      inFlightUnits.add(unitInFlight);
       inFlight += 1;
       counts.running += unit.length;
       settling += 1;
@@ -200,6 +211,7 @@ export async function executeCampaign(
       const freeSlot = () => {
         if (slotFreed) return;
         slotFreed = true;
+        inFlightUnits.delete(unitInFlight);
         inFlight -= 1;
         counts.running -= unit.length;
         wakeup.wake();
@@ -224,7 +236,7 @@ export async function executeCampaign(
     await wakeup.wait();
   }
   stop.removeEventListener('abort', onStop);
-  for (const timer of retryTimers) clearTimeout(timer);
+  for (const timer of retryTimers.keys()) clearTimeout(timer);
   if (fatal.error !== null) throw fatal.error;
 
   const elapsedMs = deps.now() - started;

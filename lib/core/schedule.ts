@@ -70,6 +70,15 @@ export class PendingRuns {
     }
   }
 
+  /** The pending runs, in no particular order (for forecasts; taking runs is take()). */
+  *pending(): Iterable<RunSpec> {
+    yield* this.front;
+    for (let i = this.head; i < this.ordered.length; i++) {
+      const run = this.ordered[i];
+      if (run !== undefined) yield run;
+    }
+  }
+
   private peek(): RunSpec | undefined {
     return this.front.at(-1) ?? this.ordered[this.head];
   }

@@ -15,7 +15,6 @@ import { readInvocation, runArgs } from '../core/simulation-args.js';
 import { CampaignInputError } from '../core/errors.js';
 import { CampaignLock } from '../adapters/local/campaign-lock.js';
 import { FileResultStore } from '../adapters/local/file-result-store.js';
-import { JsonlFile } from '../adapters/local/jsonl-file.js';
 import { JsonlHistoryStore } from '../adapters/local/jsonl-history-store.js';
 import { JsonlManifestStore } from '../adapters/local/jsonl-manifest-store.js';
 import {
@@ -27,7 +26,8 @@ import {
 import { ProcessRegistry } from '../adapters/local/process-registry.js';
 import { ProcessRunExecutor } from '../adapters/local/process-run-executor.js';
 import { ProcessSimulationProgram } from '../adapters/local/process-simulation-program.js';
-import { collectProvenance, type Provenance } from '../adapters/local/provenance.js';
+import { collectProvenance } from '../adapters/local/provenance.js';
+import { SessionLog } from '../adapters/local/session-log.js';
 import { StateDir } from '../adapters/local/state-dir.js';
 import type { CampaignObserver } from '../ports/campaign-observer.js';
 
@@ -55,19 +55,6 @@ export type LocalCampaignResult =
       readonly outcome: CampaignOutcome;
       readonly manifestFile: string;
     };
-
-/** A session: one invocation of `inet-swarm run` on a campaign, with its provenance. */
-interface SessionRecord {
-  readonly sessionId: string;
-  readonly startedAt: string;
-  readonly program: string;
-  readonly programPath: string;
-  readonly args: readonly string[];
-  readonly workingDir: string;
-  readonly resultDir: string;
-  readonly jobs: number;
-  readonly provenance: Provenance;
-}
 
 export async function runLocalCampaign(
   options: LocalCampaignOptions,
@@ -129,20 +116,19 @@ export async function runLocalCampaign(
     ]);
     const decision = await decideResume(plan.runs, records, provenance.fingerprint, files, options.force);
     const sessionId = randomUUID();
-    const session: SessionRecord = {
+    await new SessionLog(state.sessionsFile(plan.campaignId)).append({
+      kind: 'session',
       sessionId,
+      backend: 'local',
       startedAt: new Date().toISOString(),
       program: options.program,
-      programPath,
-      args: plan.args,
+      args: [...plan.args],
       workingDir,
       resultDir: plan.resultDir,
       jobs: options.jobs,
+      plannedRuns: plan.runs.length,
       provenance,
-    };
-    const sessions = new JsonlFile<SessionRecord>(state.sessionsFile(plan.campaignId), () => null);
-    await sessions.append([session]);
-    await sessions.close();
+    });
 
     const estimator = new RuntimeEstimator(plan.campaignId, plan.configName, samples);
     const outcome = await executeCampaign(

@@ -34,6 +34,11 @@ export class JsonlManifestStore implements ManifestStore {
     return [...latest.values()];
   }
 
+  /** Streams every attempt in the order written (the report; resume needs only latestRecords). */
+  forEachRecord(onRecord: (record: RunRecord) => void): Promise<void> {
+    return this.file.read(onRecord);
+  }
+
   append(record: RunRecord): Promise<void> {
     return this.file.append([record]);
   }

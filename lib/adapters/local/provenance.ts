@@ -48,20 +48,9 @@ export async function collectProvenance(input: ProvenanceInput): Promise<Provena
     ...input.iniFiles.map((f) => path.resolve(input.workingDir, f)),
   ]);
 
-  const gitCommit = (await gitOutput(['rev-parse', 'HEAD'], input.workingDir))?.trim() ?? null;
-  let gitDirty: boolean | null = null;
-  let sourceHash = inputsHash;
-  if (gitCommit !== null) {
-    const top = (await gitTopLevel(input.workingDir)) ?? input.workingDir;
-    const excludes = input.excluded
-      .map((p) => path.relative(top, p))
-      .filter((p) => p !== '' && !p.startsWith('..'))
-      .map((p) => `:(exclude)${p}`);
-    // The commit pins every tracked file; the diff adds staged and unstaged changes on top of it.
-    const diff = (await gitOutput(['diff', 'HEAD', '--binary', '--', '.', ...excludes], top)) ?? '';
-    gitDirty = diff.length > 0;
-    sourceHash = createHash('sha256').update(gitCommit).update('\0').update(diff).digest('hex');
-  }
+  const git = await gitState(input.workingDir, input.excluded);
+  const { gitCommit, gitDirty } = git;
+  const sourceHash = git.sourceHash ?? inputsHash;
   const fingerprint = createHash('sha256').update(inputsHash).update(sourceHash).digest('hex').slice(0, 32);
   return {
     programVersion,
@@ -71,5 +60,31 @@ export async function collectProvenance(input: ProvenanceInput): Promise<Provena
     fingerprint,
     host: os.hostname(),
     nodeVersion: process.version,
+  };
+}
+
+export interface GitState {
+  readonly gitCommit: string | null;
+  /** Null outside a git work tree. */
+  readonly gitDirty: boolean | null;
+  /** Hash of the commit plus uncommitted changes; null outside a git work tree. */
+  readonly sourceHash: string | null;
+}
+
+/** The work tree's commit and uncommitted changes, the `excluded` paths (outputs) left out. */
+export async function gitState(workingDir: string, excluded: readonly string[]): Promise<GitState> {
+  const gitCommit = (await gitOutput(['rev-parse', 'HEAD'], workingDir))?.trim() ?? null;
+  if (gitCommit === null) return { gitCommit, gitDirty: null, sourceHash: null };
+  const top = (await gitTopLevel(workingDir)) ?? workingDir;
+  const excludes = excluded
+    .map((p) => path.relative(top, p))
+    .filter((p) => p !== '' && !p.startsWith('..'))
+    .map((p) => `:(exclude)${p}`);
+  // The commit pins every tracked file; the diff adds staged and unstaged changes on top of it.
+  const diff = (await gitOutput(['diff', 'HEAD', '--binary', '--', '.', ...excludes], top)) ?? '';
+  return {
+    gitCommit,
+    gitDirty: diff.length > 0,
+    sourceHash: createHash('sha256').update(gitCommit).update('\0').update(diff).digest('hex'),
   };
 }

@@ -34,6 +34,8 @@ export const awsSubmissionSchema = z.strictObject({
   /** Attempts per run in the cluster (retries + 1): a record below this may be followed by a retry. */
   attempts: z.number().int().positive(),
   cluster: clusterOptionsSchema,
+  /** The build command run in the cluster (null: none); absent in submissions of earlier versions. */
+  buildCommand: z.string().nullable().default(null),
   /** Runs kept from earlier sessions, and the runs submitted; null when not planned here. */
   reused: z.number().int().nonnegative(),
   todo: z.array(z.number().int().nonnegative()).nullable(),

@@ -12,6 +12,7 @@
 import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { FileResultStore } from '../../adapters/local/file-result-store.js';
+import type { SessionLog } from '../../adapters/local/session-log.js';
 import { JsonlFile } from '../../adapters/local/jsonl-file.js';
 import type { ResultFileInfo, RunRecord, RunSpec } from '../../core/campaign.js';
 import type { CampaignCounts } from '../../core/events.js';
@@ -22,7 +23,7 @@ import type { HistoryStore } from '../../ports/history-store.js';
 import type { ManifestStore } from '../../ports/manifest-store.js';
 import { isFinal, tallyRecord } from '../../swarm/client/collect-results.js';
 import { PRESIGN_SECONDS, type RecordLink, type ResultLink } from '../api-contract.js';
-import { FINAL_STATES, type CampaignStatus } from '../campaign-status.js';
+import { FINAL_STATES, type CampaignState, type CampaignStatus } from '../campaign-status.js';
 import { clusterRate } from '../cost.js';
 import type { StoredRecord } from '../stored-record.js';
 import type { AwsSubmission } from './aws-submissions.js';
@@ -44,6 +45,8 @@ export interface AwsCollectDeps {
   readonly manifestFile: string;
   readonly history: HistoryStore;
   readonly observer: CampaignObserver;
+  /** Where the build time and the cost seen by this client are kept for the report. */
+  readonly sessionLog: SessionLog;
 }
 
 export interface FollowOptions {
@@ -424,6 +427,7 @@ export async function followAwsCampaign(
     );
   };
 
+  const clusterLog = new ClusterObservations(submission, deps.sessionLog, options.pollMs);
   let lastCostNotice = 0;
   let nextListingAt = 0;
   let buildLog: string[] = [];
@@ -432,8 +436,18 @@ export async function followAwsCampaign(
     const previous: CampaignStatus | null = status;
     const current = await deps.client.campaign(submission.awsCampaignId);
     status = current;
-    if (previous === null || previous.state !== current.state)
+    if (previous === null || previous.state !== current.state) {
       deps.observer.notify({ type: 'notice', message: stateLine(current) });
+      await clusterLog.stateSeen(current.state);
+    }
+    if (current.cost !== null) {
+      const { soFarUsd, projectedUsd, budgetUsd } = current.cost;
+      deps.observer.notify({
+        type: 'meter',
+        etaMs: etaMs(),
+        cost: { spentUsd: soFarUsd, projectedUsd, budgetUsd },
+      });
+    }
     const cost = costLine(current);
     if (cost !== null && Date.now() - lastCostNotice >= COST_NOTICE_MS) {
       lastCostNotice = Date.now();
@@ -464,6 +478,7 @@ export async function followAwsCampaign(
     }
     await sleep(options.pollMs, stop);
   }
+  if (status !== null) await clusterLog.costSeen(status);
   const elapsedMs = Date.now() - started;
   if (ended !== 'stopped')
     deps.observer.notify({ type: 'campaign-finished', counts: { ...counts }, elapsedMs });
@@ -475,6 +490,60 @@ export async function followAwsCampaign(
     status: status ?? (await deps.client.campaign(submission.awsCampaignId)),
     ended,
   };
+}
+
+/**
+ * What the report needs of the cluster and only this client sees: how long the build took (the time
+ * between the status polls that saw it start and end) and what the cluster cost when following stopped.
+ */
+class ClusterObservations {
+  private buildSeenAt: number | null = null;
+
+  constructor(
+    private readonly submission: AwsSubmission,
+    private readonly log: SessionLog,
+    private readonly pollMs: number,
+  ) {}
+
+  async stateSeen(state: CampaignState): Promise<void> {
+    if (state === 'building') {
+      this.buildSeenAt ??= Date.now();
+      return;
+    }
+    if (this.buildSeenAt === null) return;
+    await this.log.append({
+      kind: 'build',
+      sessionId: this.submission.awsCampaignId,
+      backend: 'aws',
+      command: this.submission.buildCommand,
+      startedAt: new Date(this.buildSeenAt).toISOString(),
+      durationMs: Date.now() - this.buildSeenAt,
+      cached: false,
+      ok: state !== 'failed' && state !== 'cancelled',
+      measured: `between status polls ${this.pollMs} ms apart`,
+    });
+    this.buildSeenAt = null;
+  }
+
+  async costSeen(status: CampaignStatus): Promise<void> {
+    if (status.cost === null) return;
+    const rate = clusterRate(this.submission.cluster);
+    const { cluster } = this.submission;
+    await this.log.append({
+      kind: 'cost',
+      sessionId: this.submission.awsCampaignId,
+      backend: 'aws',
+      at: new Date().toISOString(),
+      usdPerHour: rate.usdPerHour,
+      spentUsd: status.cost.soFarUsd,
+      clusterHours: rate.usdPerHour > 0 ? status.cost.soFarUsd / rate.usdPerHour : 0,
+      budgetUsd: status.cost.budgetUsd,
+      cluster:
+        `${cluster.clusterSize} x ${cluster.instanceType}${cluster.spot ? ' (spot)' : ''} + ` +
+        `${cluster.managerSize} x ${cluster.managerInstanceType} in ${cluster.region}`,
+      final: FINAL_STATES.includes(status.state),
+    });
+  }
 }
 
 /** Emits the build log lines that are new since `seen` (the API returns the log's end, not offsets). */

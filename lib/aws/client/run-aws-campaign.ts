@@ -19,6 +19,8 @@ import {
 import { ProcessSimulationProgram } from '../../adapters/local/process-simulation-program.js';
 import { sha256File } from '../../adapters/local/sha256-file.js';
 import { packSnapshot, scanSource, type SourceSnapshot } from '../../adapters/local/source-snapshot.js';
+import { gitState } from '../../adapters/local/provenance.js';
+import { SessionLog } from '../../adapters/local/session-log.js';
 import { StateDir } from '../../adapters/local/state-dir.js';
 import type { CampaignPlan, RunSpec } from '../../core/campaign.js';
 import { CampaignInputError } from '../../core/errors.js';
@@ -187,6 +189,7 @@ export async function runAwsCampaign(
       client,
       manifest,
       manifestFile: state.manifestFile(localCampaignId),
+      sessionLog: new SessionLog(state.sessionsFile(localCampaignId)),
       history,
       observer,
     });
@@ -287,10 +290,31 @@ export async function runAwsCampaign(
         fingerprint,
         attempts: spec.limits.maxRetries + 1,
         cluster: spec.cluster,
+        buildCommand: spec.buildCommand,
         reused: decision?.reused.length ?? 0,
         todo: todo === null ? null : todo.map((run) => run.runNumber),
       };
       await saveSubmission(state, submission, todo);
+      const git = await gitState(workingDir, [resultDir, state.root]);
+      await new SessionLog(state.sessionsFile(localCampaignId)).append({
+        kind: 'session',
+        sessionId: campaignId,
+        backend: 'aws',
+        startedAt: submission.submittedAt,
+        program: options.program,
+        args: clusterArgs,
+        workingDir,
+        resultDir,
+        jobs: null,
+        plannedRuns: plan?.runs.length ?? null,
+        provenance: {
+          ...git,
+          sourceHash: snapshot.hash,
+          fingerprint,
+          host: os.hostname(),
+          nodeVersion: process.version,
+        },
+      });
       observer.notify({
         type: 'notice',
         message: `AWS campaign ${campaignId} started (inet-swarm status|logs|cancel --aws ${campaignId})`,
@@ -382,7 +406,14 @@ export async function attachAwsCampaign(
     const runs = await submissionRuns(state, submission);
     const outcome = await followAwsCampaign(
       { submission, runs },
-      { client, manifest, manifestFile: state.manifestFile(submission.localCampaignId), history, observer },
+      {
+        client,
+        manifest,
+        manifestFile: state.manifestFile(submission.localCampaignId),
+        sessionLog: new SessionLog(state.sessionsFile(submission.localCampaignId)),
+        history,
+        observer,
+      },
       { pollMs: options.pollMs },
       stop,
     );
@@ -403,7 +434,14 @@ export async function downloadAwsResults(
     const runs = await submissionRuns(state, submission);
     const fetched = await downloadMissing(
       { submission, runs },
-      { client, manifest, manifestFile: state.manifestFile(submission.localCampaignId), history, observer },
+      {
+        client,
+        manifest,
+        manifestFile: state.manifestFile(submission.localCampaignId),
+        sessionLog: new SessionLog(state.sessionsFile(submission.localCampaignId)),
+        history,
+        observer,
+      },
       stop,
     );
     return { submission, ...fetched };

@@ -10,7 +10,8 @@ import path from 'node:path';
 import type { CampaignPlan, ResultFileInfo, RunRecord, RunSpec } from '../../core/campaign.js';
 import { GatewayError } from '../../core/errors.js';
 import type { CampaignCounts } from '../../core/events.js';
-import { runtimeSample } from '../../core/runtime-history.js';
+import { ObservedParallelism, RemainingTimeForecast } from '../../core/eta.js';
+import { RuntimeEstimator, runtimeSample } from '../../core/runtime-history.js';
 import type { CampaignObserver } from '../../ports/campaign-observer.js';
 import type { SwarmRunRecord } from '../../ports/campaign-store.js';
 import type { HistoryStore } from '../../ports/history-store.js';
@@ -187,20 +188,43 @@ export async function collectResults(
     interrupted: 0,
     running: 0,
   };
-  let finishedHere = 0;
-  const etaMs = () => (finishedHere === 0 ? null : ((Date.now() - started) / finishedHere) * awaiting.size);
+  // The swarm's slots are shared with other campaigns and not visible here: the ETA spreads the
+  // awaited runs' expected durations over the parallelism observed in the records.
+  const estimator = new RuntimeEstimator(
+    request.plan.campaignId,
+    request.plan.configName,
+    await deps.history.load(request.plan.campaignId),
+  );
+  const forecast = new RemainingTimeForecast(estimator);
+  const parallelism = new ObservedParallelism();
+  const etaMs = () => {
+    const slots = parallelism.slots();
+    if (slots === null) return null;
+    return forecast.remainingMs(awaitedRuns(), [], slots, Date.now(), awaiting.size);
+  };
+  // Lazy: the forecast walks a large queue at most once a second.
+  function* awaitedRuns() {
+    for (const runNumber of awaiting) {
+      const run = runs.get(runNumber);
+      if (run !== undefined) yield run;
+    }
+  }
 
   const stored = await StoredAttempts.load(deps.manifest);
   const store = async (entry: SwarmRunRecord) => {
     const record = await storeEntry(entry, request.plan, stored, deps);
     if (record === null) return;
     const run = runs.get(record.runNumber);
-    if (record.status === 'ok' && run !== undefined)
-      await deps.history.append([runtimeSample(request.plan.campaignId, run, record.durationMs)]);
+    if (record.status === 'ok' && run !== undefined) {
+      const sample = runtimeSample(request.plan.campaignId, run, record.durationMs);
+      forecast.observe(run, record.durationMs);
+      estimator.learn(sample);
+      await deps.history.append([sample]);
+    }
     // A straggler of an earlier submission is stored, not counted.
     if (!tallyRecord(record, { awaiting, attempts: request.attempts, counts, problems }, deps.observer))
       return;
-    finishedHere += 1;
+    parallelism.record(Date.parse(record.startedAt), Date.parse(record.endedAt));
     deps.observer.notify({ type: 'run-finished', record, counts: { ...counts }, etaMs: etaMs() });
   };
 

@@ -52,6 +52,11 @@ export interface PreparedCampaign {
   readonly workingDirInArtifact: string;
   readonly resultDirInArtifact: string;
   readonly build: BuildResult;
+  /** The build as the report shows it: its command (null: none) and whether an earlier one was reused. */
+  readonly buildCommand: string | null;
+  readonly buildReused: boolean;
+  /** Content hash of the source snapshot. */
+  readonly sourceHash: string;
 }
 
 const POLL_MS = 500;
@@ -133,6 +138,9 @@ export async function prepareCampaign(
     workingDirInArtifact: snapshot.workingDir,
     resultDirInArtifact,
     build,
+    buildCommand: settings.command,
+    buildReused: requested.reused,
+    sourceHash: snapshot.hash,
   };
 }
 

@@ -7,12 +7,15 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { readdir, readFile, rename } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { CampaignLock } from '../../adapters/local/campaign-lock.js';
 import { FileResultStore } from '../../adapters/local/file-result-store.js';
 import { JsonlHistoryStore } from '../../adapters/local/jsonl-history-store.js';
 import { JsonlManifestStore } from '../../adapters/local/jsonl-manifest-store.js';
 import { checkWorkingDir, ensureWritableDir } from '../../adapters/local/preflight.js';
+import { gitState } from '../../adapters/local/provenance.js';
+import { SessionLog } from '../../adapters/local/session-log.js';
 import { StateDir } from '../../adapters/local/state-dir.js';
 import type { CampaignPlan, RunSpec } from '../../core/campaign.js';
 import { CampaignInputError } from '../../core/errors.js';
@@ -23,7 +26,7 @@ import type { CampaignObserver } from '../../ports/campaign-observer.js';
 import type { QueuedUnit, RetryPolicy } from '../../ports/run-queue.js';
 import { collectResults, drainUnfetched, isFinal, type CollectOutcome } from './collect-results.js';
 import type { GatewayClient } from './gateway-client.js';
-import { prepareCampaign, type BuildCommand } from './prepare-campaign.js';
+import { prepareCampaign, type BuildCommand, type PreparedCampaign } from './prepare-campaign.js';
 
 export interface SwarmCampaignOptions {
   readonly program: string;
@@ -182,6 +185,7 @@ export async function runSwarmCampaign(
       plan,
     };
     await writeSubmission(submissionFile(state, plan.campaignId), submission);
+    await logSwarmSession(state, prepared, submission, workingDir);
     if (options.detach) return { kind: 'submitted', submission, decision };
 
     const outcome = await collectResults(
@@ -204,6 +208,48 @@ export interface AttachOptions {
   readonly stateDir: string | null;
   /** A swarm campaign id, or a unique prefix of one; null: the only submission in the state directory. */
   readonly campaign: string | null;
+}
+
+/** The session and its build, for the report (the same entries the other backends write). */
+async function logSwarmSession(
+  state: StateDir,
+  prepared: PreparedCampaign,
+  submission: Submission,
+  workingDir: string,
+): Promise<void> {
+  const { plan } = prepared;
+  const log = new SessionLog(state.sessionsFile(plan.campaignId));
+  const git = await gitState(workingDir, [plan.resultDir, state.root]);
+  await log.append({
+    kind: 'session',
+    sessionId: submission.sessionId,
+    backend: 'swarm',
+    startedAt: submission.submittedAt,
+    program: plan.program,
+    args: [...plan.args],
+    workingDir,
+    resultDir: plan.resultDir,
+    jobs: null,
+    plannedRuns: plan.runs.length,
+    provenance: {
+      ...git,
+      sourceHash: prepared.sourceHash,
+      fingerprint: prepared.artifactKey,
+      host: os.hostname(),
+      nodeVersion: process.version,
+    },
+  });
+  await log.append({
+    kind: 'build',
+    sessionId: submission.sessionId,
+    backend: 'swarm',
+    command: prepared.buildCommand,
+    startedAt: null,
+    durationMs: prepared.build.durationMs,
+    cached: prepared.buildReused,
+    ok: true,
+    measured: null,
+  });
 }
 
 /** Continues collecting a submission whose client stopped (killed, Ctrl-C, or `submit`). */
