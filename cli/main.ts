@@ -20,6 +20,7 @@ import {
   type SwarmDownOptions,
   type SwarmUpOptions,
 } from './commands/swarm.js';
+import { reportCommand, type ReportCommandOptions } from './commands/report.js';
 import { reportError } from './exit-codes.js';
 import { CampaignInputError } from '../lib/core/errors.js';
 import type { ConnectOptions } from './commands/aws.js';
@@ -165,6 +166,26 @@ function buildProgram(): Command {
     );
 
   program
+    .command('report')
+    .description(
+      'Write a self-contained HTML report of a campaign (any backend): run times, a timeline per node, ' +
+        'failures and retries, build time, cost, provenance.',
+    )
+    .argument(
+      '[campaign]',
+      'campaign id, a unique prefix of one, or its config name (default: the last one run)',
+    )
+    .option('-C, --directory <dir>', 'working directory of the simulation', '.')
+    .option('--state-dir <dir>', 'state directory (default: <directory>/.inet-swarm)')
+    .option(
+      '-o, --output <file>',
+      'the HTML file (default: inet-swarm-report-<campaign>.html in the result directory)',
+    )
+    .action(async (campaign: string | undefined, options: ReportCommandOptions) => {
+      process.exitCode = await reportCommand(campaign, options);
+    });
+
+  program
     .command('results')
     .description(
       'Download the results of an AWS campaign that are not here yet (or are damaged here) into results/ and the manifest.',
@@ -251,6 +272,20 @@ function buildProgram(): Command {
           : await logsCommand(campaign, run, options);
       },
     );
+
+  program
+    .command('index')
+    .description(
+      'Build or update the SQLite index of the scalars in a result directory (inet-swarm-index.sqlite there), ' +
+        'from every .sca file below it; campaigns keep it current as runs finish.',
+    )
+    .argument('[result-dir]', 'the result directory, relative to --directory (default: results)')
+    .option('-C, --directory <dir>', 'working directory of the simulation', '.')
+    .option('--json', 'print the summary as JSON', false)
+    .action(async (resultDir: string | undefined, options: { directory: string; json: boolean }) => {
+      const { indexResultsCommand } = await import('./commands/index-results.js');
+      process.exitCode = await indexResultsCommand(resultDir, options);
+    });
 
   const swarm = program
     .command('swarm')

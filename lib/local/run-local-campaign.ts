@@ -16,6 +16,7 @@ import { CampaignInputError } from '../core/errors.js';
 import { CampaignLock } from '../adapters/local/campaign-lock.js';
 import { FileResultStore } from '../adapters/local/file-result-store.js';
 import { JsonlHistoryStore } from '../adapters/local/jsonl-history-store.js';
+import { indexingManifest } from '../adapters/local/indexing-manifest-store.js';
 import { JsonlManifestStore } from '../adapters/local/jsonl-manifest-store.js';
 import {
   checkWorkingDir,
@@ -91,7 +92,11 @@ export async function runLocalCampaign(
   await state.ensure();
   await ensureWritableDir(state.campaignDir(plan.campaignId), 'state directory');
   const lock = await CampaignLock.acquire(state.lockFile(plan.campaignId));
-  const manifest = new JsonlManifestStore(state.manifestFile(plan.campaignId));
+  const manifest = indexingManifest(
+    new JsonlManifestStore(state.manifestFile(plan.campaignId)),
+    { resultDir: plan.resultDir, workingDir },
+    observer,
+  );
   const history = new JsonlHistoryStore(state.historyFile());
   const registry = new ProcessRegistry(state.processesDir(plan.campaignId));
   try {

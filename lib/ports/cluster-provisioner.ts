@@ -11,6 +11,8 @@ export interface ClusterRequest {
   readonly options: ClusterOptions;
   /** The control plane's bucket: the instances may read and write only `data/<campaignId>/` and `sources/`. */
   readonly bucket: string;
+  /** What the cluster costs per hour (lib/aws/cost.ts), for the cost meter of its dashboard. */
+  readonly usdPerHour: number;
 }
 
 export type ClusterPhase = 'creating' | 'ready' | 'failed' | 'deleting' | 'deleted' | 'delete-failed';

@@ -9,6 +9,7 @@ import Docker from 'dockerode';
 import { GridFsBlobStore } from '../../lib/adapters/mongo/grid-fs-blob-store.js';
 import { MongoCampaignStore } from '../../lib/adapters/mongo/mongo-campaign-store.js';
 import { BUILD_QUEUE, PLAN_QUEUE } from '../../lib/swarm/build-jobs.js';
+import { clusterPriceFromEnv } from '../../lib/swarm/dashboard/cluster-cost.js';
 import { createDashboardApp } from '../../lib/swarm/dashboard/dashboard-app.js';
 import { DockerSwarmInspector } from '../../lib/swarm/dashboard/docker-swarm-inspector.js';
 import { RUN_QUEUE } from '../../lib/swarm/runner-worker.js';
@@ -22,6 +23,8 @@ export async function runDashboard(
 ): Promise<void> {
   const token = readGatewayToken(env, 'dashboard');
   const port = readPort(env, 8081);
+  // A bad price is not worth a dashboard that does not start: it shows no cost and says why.
+  const clusterPrice = clusterPriceFromEnv(env, (message) => console.warn(`dashboard: ${message}`));
   const redis = connectRedis(config);
   const { client, db } = await connectMongo(config);
   const queues = [RUN_QUEUE, BUILD_QUEUE, PLAN_QUEUE].map((name) => new Queue(name, { connection: redis }));
@@ -32,6 +35,7 @@ export async function runDashboard(
     queues,
     docker: new DockerSwarmInspector(new Docker({ socketPath: '/var/run/docker.sock' })),
     scratchDir: config.scratchDir,
+    clusterPrice,
   });
   const server = app.listen(port);
   await once(server, 'listening');

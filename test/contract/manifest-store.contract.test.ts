@@ -4,7 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../lib/core/campaign.js';
+import { IndexingManifestStore } from '../../lib/adapters/local/indexing-manifest-store.js';
 import { JsonlManifestStore } from '../../lib/adapters/local/jsonl-manifest-store.js';
+import { InThreadResultIndexer } from '../../lib/results/result-indexer.js';
 import type { ManifestStore } from '../../lib/ports/manifest-store.js';
 import { InMemoryManifestStore } from '../fakes/in-memory-stores.js';
 import { runRecord } from '../support/run-record.js';
@@ -17,6 +19,19 @@ const adapters: [string, () => ManifestStore][] = [
   [
     'JsonlManifestStore',
     () => new JsonlManifestStore(path.join(mkdtempSync(path.join(os.tmpdir(), 'manifest-')), 'm.jsonl')),
+  ],
+  [
+    // A decorator: whatever it adds (the results index), it must still be a manifest.
+    'IndexingManifestStore',
+    () => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'manifest-'));
+      return new IndexingManifestStore(new JsonlManifestStore(path.join(dir, 'm.jsonl')), {
+        resultDir: dir,
+        workingDir: dir,
+        indexer: new InThreadResultIndexer(dir),
+        onProblem: () => undefined,
+      });
+    },
   ],
 ];
 

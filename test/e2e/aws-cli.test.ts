@@ -19,12 +19,14 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { campaignSpecSchema, type CampaignSpec } from '../../lib/aws/campaign-spec.js';
 import { newCampaignStatus, type CampaignStatus } from '../../lib/aws/campaign-status.js';
 import { clusterRate } from '../../lib/aws/cost.js';
 import type { StoredRecord } from '../../lib/aws/stored-record.js';
 import type { RunRecord } from '../../lib/core/campaign.js';
+import { RESULT_INDEX_FILE } from '../../lib/results/result-index.js';
 import {
   collect,
   demoProject,
@@ -492,6 +494,19 @@ function expectAllResults(project: string): void {
     expect(readFileSync(path.join(project, 'results', name)).equals(bytes), name).toBe(true);
 }
 
+/** The results index's files and the checksums it has for them. */
+function indexedScaChecksums(project: string): Record<string, string | null> {
+  const db = new DatabaseSync(path.join(project, 'results', RESULT_INDEX_FILE), { readOnly: true });
+  try {
+    const rows = db
+      .prepare('SELECT f.path, f.sha256 FROM indexedFile f JOIN indexedFileRun USING (fileId)')
+      .all() as { path: string; sha256: string | null }[];
+    return Object.fromEntries(rows.map((row) => [row.path, row.sha256]));
+  } finally {
+    db.close();
+  }
+}
+
 function campaignIdIn(output: string): string {
   const id = /(camp-\d+)/.exec(output)?.[1];
   if (id === undefined) throw new Error(`no campaign id in: ${output}`);
@@ -623,6 +638,16 @@ describe('run --aws', () => {
         expect(sha256(readFileSync(path.join(project, file.path)))).toBe(file.sha256);
       }
     }
+    // The downloaded runs feed the results index as a local campaign's would: every .sca, once.
+    expect(indexedScaChecksums(project)).toEqual(
+      Object.fromEntries(
+        records.flatMap((r) =>
+          r.files
+            .filter((f) => f.path.endsWith('.sca'))
+            .map((f) => [path.relative('results', f.path), f.sha256]),
+        ),
+      ),
+    );
 
     const before = fake.requests.length;
     const again = await inetSwarm(['run', '--aws', '--yes', './demo', '-c', 'Quick'], project, awsEnv());

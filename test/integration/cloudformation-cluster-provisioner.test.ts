@@ -56,6 +56,7 @@ const request: ClusterRequest = {
   campaignId: CAMPAIGN_ID,
   bucket: 'control-bucket',
   options: clusterOptionsSchema.parse({ region: 'eu-central-1', clusterSize: 1, instanceType: 'c6i.xlarge' }),
+  usdPerHour: 0.2412,
 };
 
 let moto: TestMoto;

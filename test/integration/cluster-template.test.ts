@@ -272,7 +272,7 @@ case "$*" in
   'secret inspect '*) [ -f "$NODE_DIR/secrets/$3" ] ;;
   'secret create '*) mkdir -p "$NODE_DIR/secrets"; cat >"$NODE_DIR/secrets/$3" ;;
   'stack deploy '*)
-    env | grep -E '^(AGENT_REPLICAS|INET_SWARM_[A-Z]+|AWS_REGION|WORKER_IMAGE|BUILDER_IMAGE|REDIS_IMAGE|MONGO_IMAGE|SPOT_WATCH)=' | sort >"$NODE_DIR/deploy.env"
+    env | grep -E '^(AGENT_REPLICAS|INET_SWARM_[A-Z]+|AWS_REGION|WORKER_IMAGE|BUILDER_IMAGE|REDIS_IMAGE|MONGO_IMAGE|SPOT_WATCH|CLUSTER_USD_PER_HOUR|CLUSTER_SINCE)=' | sort >"$NODE_DIR/deploy.env"
     previous='' file=''
     for arg in "$@"; do
       if [ "$previous" = -c ]; then file=$arg; fi
@@ -285,7 +285,8 @@ esac
 `;
 
 const STUB_CURL = String.raw`#!/bin/bash
-# IMDSv2 stand-in: PUT /latest/api/token gives a token; meta-data answers only requests carrying it.
+# IMDSv2 stand-in: PUT /latest/api/token gives a token; meta-data and the identity document (with
+# $LAUNCHED_AT, if set) answer only requests carrying it.
 set -euo pipefail
 method=GET headers='' url=''
 while [ "$#" -gt 0 ]; do
@@ -305,6 +306,12 @@ case "$method $url" in
       */instance-id) echo "$INSTANCE_ID" ;;
       *) exit 22 ;;
     esac ;;
+  'GET http://169.254.169.254/latest/dynamic/instance-identity/document')
+    case $headers in *'|X-aws-ec2-metadata-token: imds-session-token'*) ;; *) exit 22 ;; esac
+    launched=$(printenv LAUNCHED_AT || true)
+    if [ -z "$launched" ]; then exit 22; fi
+    printf '{\n  "instanceId" : "%s",\n  "pendingTime" : "%s",\n  "privateIp" : "%s"\n}\n' \
+      "$INSTANCE_ID" "$launched" "$NODE_IP" ;;
   *) exit 22 ;;
 esac
 `;
@@ -373,6 +380,7 @@ describe('user data, on stand-ins for docker, the AWS CLI, IMDSv2, dnf and syste
       CampaignId: CAMPAIGN,
       StackUuid: stackUuid,
       SpotWatch: '1',
+      ClusterUsdPerHour: '0.6100',
       ...Object.fromEntries(
         ['WorkerImage', 'BuilderImage', 'RedisImage', 'MongoImage'].map((name) => [
           name,
@@ -391,11 +399,15 @@ describe('user data, on stand-ins for docker, the AWS CLI, IMDSv2, dnf and syste
     return moved;
   }
 
+  /** When IMDS says node `index` was launched (with `launchTimes`; without, the document is not served). */
+  const launchedAt = (index: number): string => `2026-11-24T09:0${index}:00Z`;
+
   async function bootCluster(
     name: string,
     stackUuid: string,
     roles: ('manager' | 'worker')[],
     subnet: string,
+    launchTimes = true,
   ): Promise<FakeCluster> {
     const swarmDir = path.join(work, name, 'swarm');
     mkdirSync(swarmDir, { recursive: true });
@@ -414,6 +426,7 @@ describe('user data, on stand-ins for docker, the AWS CLI, IMDSv2, dnf and syste
         INSTANCE_ID: id,
         FAKE_AWS: awsDir,
         FAKE_SWARM: swarmDir,
+        ...(launchTimes ? { LAUNCHED_AT: launchedAt(index) } : {}),
       };
       const launchTemplate = role === 'manager' ? 'ManagerLaunchTemplate' : 'WorkerLaunchTemplate';
       writeFileSync(path.join(dir, 'user-data.sh'), renderUserData(launchTemplate, stackUuid, root));
@@ -521,6 +534,11 @@ describe('user data, on stand-ins for docker, the AWS CLI, IMDSv2, dnf and syste
       const isManager = node.id.includes('-manager-');
       expect(existsSync(path.join(node.root, 'opt/inet-swarm/deploy.sh'))).toBe(isManager);
       if (!isManager) continue;
+      // The manager's launch time from its identity document, for the cost meter.
+      const index = first.nodes.indexOf(node);
+      expect(readFileSync(path.join(node.root, 'opt/inet-swarm/launched-at'), 'utf8')).toBe(
+        `${launchedAt(index)}\n`,
+      );
       for (const script of ['deploy.sh', 'report-ready.sh']) {
         const file = path.join(node.root, 'opt/inet-swarm', script);
         expect(statSync(file).mode & 0o111).toBe(0o111);
@@ -540,13 +558,17 @@ describe('user data, on stand-ins for docker, the AWS CLI, IMDSv2, dnf and syste
     // CloudFormation deletes and re-creates the parameters it owns; the instance-written ones stay.
     createStackParameters();
     expect(param(`/inet-swarm/${STACK}/join-token/worker`)?.value).toMatch(/^SWMTKN-worker-10\.0\.1\./);
+    // Nor does IMDS serve their launch time: that must not stop a manager from booting.
     const second = await bootCluster(
       'second',
       '22222222-bbbb-4bbb-8bbb-222222222222',
       ['worker', 'manager', 'manager'],
       '10.0.2',
+      false,
     );
     for (const result of second.results) expect(result, result.stderr).toMatchObject({ code: 0 });
+    for (const node of second.nodes.filter((n) => n.id.includes('-manager-')))
+      expect(readFileSync(path.join(node.root, 'opt/inet-swarm/launched-at'), 'utf8')).toBe('');
     const events = second.events();
     const inits = events.filter((line) => line.startsWith('init '));
     expect(inits).toHaveLength(1);
@@ -610,6 +632,9 @@ describe('user data, on stand-ins for docker, the AWS CLI, IMDSv2, dnf and syste
         'AGENT_REPLICAS=1',
         `AWS_REGION=${REGION}`,
         'BUILDER_IMAGE=ghcr.io/inet-swarm/builder:0.1.0',
+        // The cost meter counts from the manager's launch, at the price the template was given.
+        `CLUSTER_SINCE=${launchedAt(first.nodes.indexOf(node))}`,
+        'CLUSTER_USD_PER_HOUR=0.6100',
         `INET_SWARM_BUCKET=${BUCKET}`,
         `INET_SWARM_CAMPAIGN=${CAMPAIGN}`,
         'MONGO_IMAGE=mongo:8.0',
@@ -640,6 +665,24 @@ describe('user data, on stand-ins for docker, the AWS CLI, IMDSv2, dnf and syste
       expect(result, result.stderr).toMatchObject({ code: 0 });
       expect(secretOf(node, 'inet_swarm_redis_password')).toBe(before);
       expect(deploysOf(node)).toHaveLength(2);
+    });
+
+    it('counts the cost from the deploy when the launch time is missing or not a time', async () => {
+      const node = manager(1);
+      const launchFile = path.join(node.root, 'opt/inet-swarm/launched-at');
+      // A time with more after it (the check is anchored), or nothing (IMDS did not answer at boot).
+      for (const junk of ["2026-11-24T09:00:00Z'; x='", '']) {
+        writeFileSync(launchFile, junk);
+        const before = new Date(Math.floor(Date.now() / 1000) * 1000);
+        const result = await deploy(node, [CAMPAIGN, BUCKET, REGION]);
+        expect(result, result.stderr).toMatchObject({ code: 0 });
+        const env = readFileSync(path.join(node.dir, 'deploy.env'), 'utf8').trim().split('\n');
+        const since = env.find((line) => line.startsWith('CLUSTER_SINCE='))?.slice('CLUSTER_SINCE='.length);
+        expect(since).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+        const sinceMs = Date.parse(since!);
+        expect(sinceMs).toBeGreaterThanOrEqual(before.getTime());
+        expect(sinceMs).toBeLessThanOrEqual(Date.now());
+      }
     });
 
     it('refuses arguments that are not a campaign id, bucket and region, before doing anything', async () => {
@@ -943,6 +986,7 @@ describe('CreateStack and DeleteStack on moto', () => {
       ClusterSize: '4',
       OnDemandBase: '1',
       SpotEnabled: 'true',
+      ClusterUsdPerHour: '0.6100',
     });
     const ids = await physicalIds(name);
     const outputs = outputsOf(stack);
@@ -1045,7 +1089,7 @@ describe('CreateStack and DeleteStack on moto', () => {
       expect(data.userData).toMatch(/^#!\/bin\/bash\n/);
       expect(data.userData).toContain(`# inet-swarm ${role} of ${name}`);
       expect(data.userData).not.toMatch(
-        /\$\{(AWS::|CampaignId|StackUuid|WorkerImage|BuilderImage|RedisImage|MongoImage)/,
+        /\$\{(AWS::|CampaignId|StackUuid|WorkerImage|BuilderImage|RedisImage|MongoImage|ClusterUsdPerHour)/,
       );
     }
     const managerData = await launchTemplateData(ids.get('ManagerLaunchTemplate')!.id);
@@ -1053,6 +1097,7 @@ describe('CreateStack and DeleteStack on moto', () => {
     expect(managerData.userData).toContain(`readonly LOCK="$PREFIX/leader/${stackUuid}"`);
     expect(managerData.userData).toContain("WORKER_IMAGE='ghcr.io/inet-swarm/worker:0.1.0'");
     expect(managerData.userData).toContain("SPOT_WATCH='1'");
+    expect(managerData.userData).toContain("CLUSTER_USD_PER_HOUR='0.6100'");
 
     // Role: S3 limited to the campaign's data and the sources, SSM to this stack's parameters.
     const roleName = ids.get('NodeRole')!.id;
@@ -1180,10 +1225,10 @@ describe('CreateStack and DeleteStack on moto', () => {
     for (const logical of ['ManagerLaunchTemplate', 'WorkerLaunchTemplate']) {
       expect((await launchTemplateData(ids.get(logical)!.id)).KeyName).toBe('inet-swarm-test');
     }
-    // No spot workers: the runners need not watch for interruption notices.
-    expect((await launchTemplateData(ids.get('ManagerLaunchTemplate')!.id)).userData).toContain(
-      "SPOT_WATCH='0'",
-    );
+    // No spot workers: the runners need not watch for interruption notices. No price: no cost meter.
+    const managerUserData = (await launchTemplateData(ids.get('ManagerLaunchTemplate')!.id)).userData;
+    expect(managerUserData).toContain("SPOT_WATCH='0'");
+    expect(managerUserData).toContain("CLUSTER_USD_PER_HOUR=''");
 
     await assertDeleted(stack, ids, campaign);
     // The VPC and subnets it was given are not its to delete.

@@ -2,7 +2,9 @@
  * The dashboard end to end: the app on a loopback port over a real Redis (BullMQ queues, one unit
  * held active by a worker) and a real FerretDB (campaigns, run records, a `.out` file in GridFS), the
  * swarm from a fake inspector; the JSON read over HTTP and the page driven in headless Chromium.
- * Needs /usr/bin/chromium (scripts/bootstrap.sh installs it).
+ * One app has a cluster price (as on AWS), another none (a swarm of one's own machines); both run on a
+ * fixed clock, one second after the runner took the unit it holds. Needs /usr/bin/chromium
+ * (scripts/bootstrap.sh installs it).
  */
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -21,6 +23,7 @@ import type { RunRecord } from '../../lib/core/campaign.js';
 import type { SwarmCampaign, SwarmRunRecord } from '../../lib/ports/campaign-store.js';
 import type { QueuedUnit } from '../../lib/ports/run-queue.js';
 import { BUILD_QUEUE, PLAN_QUEUE } from '../../lib/swarm/build-jobs.js';
+import { clusterPriceFromEnv } from '../../lib/swarm/dashboard/cluster-cost.js';
 import { createDashboardApp } from '../../lib/swarm/dashboard/dashboard-app.js';
 import {
   DockerSwarmInspector,
@@ -90,6 +93,13 @@ const records: SwarmRunRecord[] = [
   record(10, { status: 'lost', attempt: 3, signal: 'SIGKILL', exitCode: null }),
 ];
 const OK_DURATION_MS = [1, 2, 3, 4, 5, 6, 7, 8].reduce((sum, n) => sum + 1000 * n, 0) + 6000;
+/** Run 11 has run 1 s of its expected mean duration (the app's clock is fixed there): the ETA. */
+const ETA_MS = Math.round(OK_DURATION_MS / 9 - 1000);
+/** The cluster costs $36/h (a cent a second) and has run for 42 min: $25.20 so far. */
+const USD_PER_HOUR = 36;
+const RUNNING_FOR_MS = 42 * 60_000;
+const SPENT_USD = 25.2;
+const PROJECTED_USD = SPENT_USD + (USD_PER_HOUR * ETA_MS) / 3_600_000;
 /** The `.out` file of run 8: 250 lines of events, then the error. */
 const OUT_LINES = [...Array.from({ length: 250 }, (_, i) => `** Event #${i + 1}   t=${i / 100}`), OVERFLOW];
 
@@ -179,6 +189,11 @@ let worker: Worker | undefined;
 let queues: Queue[] = [];
 let connections: Redis[] = [];
 let base = '';
+/** The same data through an app without a cluster price. */
+let unpricedBase = '';
+let unpricedServer: Server | undefined;
+/** The apps' clock: one second after the runner took run 11. */
+let nowMs = 0;
 /** Ends the unit the worker holds active. */
 let releaseActive = () => {};
 
@@ -219,16 +234,39 @@ beforeAll(async () => {
   await runs.add('c-xss', unit('c-xss', 0, 2), { jobId: 'c-xss-0', priority: 2 });
   await builds.add('build-1', { sourceKey: 'source-1' }, { jobId: 'build-1' });
 
-  const app = createDashboardApp({ token: TOKEN, campaigns, blobs, queues, docker: swarm });
-  server = app.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const processedOn = (await runs.getJob('c-demo-11'))?.processedOn;
+  if (processedOn === undefined) throw new Error('the held unit has no start time');
+  nowMs = processedOn + 1000;
+  const now = () => new Date(nowMs);
+  // As the stack file hands them to the dashboard service.
+  const warnings: string[] = [];
+  const clusterPrice = clusterPriceFromEnv(
+    {
+      INET_SWARM_USD_PER_HOUR: String(USD_PER_HOUR),
+      INET_SWARM_CLUSTER_SINCE: new Date(nowMs - RUNNING_FOR_MS).toISOString(),
+    },
+    (message) => warnings.push(message),
+  );
+  expect(warnings).toEqual([]);
+
+  const deps = { token: TOKEN, campaigns, blobs, queues, docker: swarm, now };
+  const listen = async (app: ReturnType<typeof createDashboardApp>) => {
+    const listening = app.listen(0, '127.0.0.1');
+    await once(listening, 'listening');
+    return { listening, url: `http://127.0.0.1:${(listening.address() as AddressInfo).port}` };
+  };
+  ({ listening: server, url: base } = await listen(createDashboardApp({ ...deps, clusterPrice })));
+  ({ listening: unpricedServer, url: unpricedBase } = await listen(
+    createDashboardApp({ ...deps, clusterPrice: null }),
+  ));
 });
 
 afterAll(async () => {
   releaseActive();
-  server?.closeAllConnections();
-  server?.close();
+  for (const listening of [server, unpricedServer]) {
+    listening?.closeAllConnections();
+    listening?.close();
+  }
   await worker?.close();
   await Promise.all(queues.map((queue) => queue.close()));
   for (const connection of connections) connection.disconnect();
@@ -280,8 +318,11 @@ describe('the dashboard', () => {
     for (const route of ROUTES.slice(0, -1)) expect((await get(route, authorized)).status, route).toBe(200);
   });
 
-  it('lists campaigns, newest first, with runs counted by their latest attempt and an ETA', async () => {
-    const { campaigns } = (await json('/api/campaigns')) as { campaigns: Record<string, unknown>[] };
+  it('lists campaigns, newest first, with runs counted by their latest attempt, an ETA and the cost', async () => {
+    const { campaigns, cluster } = (await json('/api/campaigns')) as {
+      campaigns: Record<string, unknown>[];
+      cluster: Record<string, unknown>;
+    };
 
     expect(campaigns.map((c) => c.campaignId)).toEqual(['c-xss', 'c-demo']);
     expect(campaigns[1]).toMatchObject({
@@ -291,11 +332,35 @@ describe('the dashboard', () => {
       okDurationMs: OK_DURATION_MS,
       running: 1,
       remaining: 1,
-      // 1 remaining run x the mean ok duration / 1 unit running
-      etaMs: Math.round(OK_DURATION_MS / 9),
+      // The remaining run is the one executing, 1 s into the mean ok duration.
+      etaMs: ETA_MS,
     });
+    expect(campaigns[1]?.clusterUsdAtEnd).toBeCloseTo(PROJECTED_USD, 9);
     // Nothing of c-xss has run: no ETA yet, and its waiting unit is not counted as running.
-    expect(campaigns[0]).toMatchObject({ configName: XSS_NAME, running: 0, remaining: 12, etaMs: null });
+    expect(campaigns[0]).toMatchObject({
+      configName: XSS_NAME,
+      running: 0,
+      remaining: 12,
+      etaMs: null,
+      clusterUsdAtEnd: null,
+    });
+    // The cluster runs until c-demo ends; c-xss waits for a slot and is left out of the projection.
+    expect(cluster).toEqual({
+      usdPerHour: USD_PER_HOUR,
+      since: new Date(nowMs - RUNNING_FOR_MS).toISOString(),
+      spentUsd: expect.closeTo(SPENT_USD, 9) as number,
+      projectedUsd: expect.closeTo(PROJECTED_USD, 9) as number,
+    });
+  });
+
+  it('reports no cost at all without a cluster price, not $0', async () => {
+    const response = await fetch(`${unpricedBase}/api/campaigns`, { headers: authorized });
+    const body = (await response.json()) as { campaigns: Record<string, unknown>[]; cluster: unknown };
+    expect(body.cluster).toBeNull();
+    expect(body.campaigns.map((c) => [c.campaignId, c.etaMs, c.clusterUsdAtEnd])).toEqual([
+      ['c-xss', null, null],
+      ['c-demo', ETA_MS, null],
+    ]);
   });
 
   it("pages through a campaign's runs, each by its latest attempt", async () => {
@@ -387,6 +452,14 @@ describe('the dashboard', () => {
       await page.locator('#nodes tr[data-node="node-1"]').waitFor();
       await expect.poll(() => demo.innerText()).toContain('9 ok');
       expect(await demo.innerText()).toContain('11 / 12');
+      // The cost meter in the header; the ETA and the cluster's cost at the campaign's end side by side.
+      expect(PROJECTED_USD.toFixed(2)).toBe('25.24');
+      expect(await page.locator('#cost').innerText()).toBe(
+        'cluster cost $25.20 so far at $36.00/h, ~$25.24 by the end of the running campaigns',
+      );
+      expect(await demo.locator('td.eta').innerText()).toBe('3.7 s');
+      expect(await demo.locator('td.cost').innerText()).toBe('~$25.24');
+      expect(await page.locator('#campaigns th.cost').isVisible()).toBe(true);
       // The campaign named like markup shows as text and runs nothing.
       expect(await page.locator('#campaigns tr[data-campaign-id="c-xss"]').innerText()).toContain(XSS_NAME);
       expect(await page.evaluate(() => (globalThis as { __xss?: boolean }).__xss)).toBeUndefined();
@@ -421,6 +494,27 @@ describe('the dashboard', () => {
       // (Chromium reports it as a request, failed before it reached the network).
       expect(elsewhere).toEqual([expect.stringMatching(/^https:\/\/fonts\.googleapis\.com\//)]);
       expect(blocked).toEqual(elsewhere);
+      await context.close();
+    });
+
+    it('shows no cost line and no cost column without a cluster price', async () => {
+      const context = await (browser as Browser).newContext({ viewport: { width: 1400, height: 900 } });
+      const page = await context.newPage();
+      const problems: string[] = [];
+      page.on('pageerror', (error) => problems.push(error.message));
+      await page.goto(`${unpricedBase}/?token=${TOKEN}`);
+      const demo = page.locator('#campaigns tr[data-campaign-id="c-demo"]');
+      await demo.waitFor();
+      expect(await demo.locator('td.eta').innerText()).toBe('3.7 s');
+      expect(await page.locator('#cost').isHidden()).toBe(true);
+      expect(await page.locator('#campaigns th.cost').isHidden()).toBe(true);
+      expect(await demo.locator('td.cost').isHidden()).toBe(true);
+      expect(await page.locator('header').innerText()).not.toContain('$');
+      await page.screenshot({
+        path: path.join(repoRoot, 'test-artifacts/dashboard-no-cost.png'),
+        fullPage: true,
+      });
+      expect(problems).toEqual([]);
       await context.close();
     });
   });

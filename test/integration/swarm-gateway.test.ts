@@ -15,7 +15,9 @@ import {
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RESULT_INDEX_FILE } from '../../lib/results/result-index.js';
 import type { InProcessSwarm } from '../support/in-process-swarm.js';
 import { startInProcessSwarm } from '../support/in-process-swarm.js';
 import {
@@ -28,6 +30,20 @@ import {
 } from '../e2e/helpers.js';
 
 let swarm: InProcessSwarm;
+
+/** The results index's files, with their checksum and how many runs each gave. */
+function indexedFiles(project: string): { path: string; sha256: string; runs: number }[] {
+  const db = new DatabaseSync(path.join(project, 'results', RESULT_INDEX_FILE), { readOnly: true });
+  try {
+    return db
+      .prepare(
+        'SELECT path, sha256, COUNT(runId) AS runs FROM indexedFile JOIN indexedFileRun USING (fileId) GROUP BY path ORDER BY path',
+      )
+      .all() as { path: string; sha256: string; runs: number }[];
+  } finally {
+    db.close();
+  }
+}
 
 beforeAll(async () => {
   swarm = await startInProcessSwarm({ maxUploadBytes: 4 * 2 ** 20 });
@@ -202,6 +218,7 @@ describe('run --swarm', () => {
     const id = /submitted (\S+):/.exec(submitted.stdout)?.[1];
     expect(id).toBeDefined();
     expect(manifestRecords(project)).toHaveLength(0);
+    expect(existsSync(path.join(project, 'results', RESULT_INDEX_FILE))).toBe(false);
     swarm.startRunner(2);
     const attached = await inetSwarm(['attach', '-C', project, id as string], project, swarm.cliEnv);
     expect(attached.code, attached.stderr).toBe(0);
@@ -209,6 +226,13 @@ describe('run --swarm', () => {
     const runs = manifestRecords(project).map((r) => r.runNumber);
     expect(new Set(runs).size).toBe(18);
     expect(runs).toHaveLength(18);
+    // The runs stored here feed the same results index as a local campaign's: each .sca once.
+    const scaFiles = manifestRecords(project).flatMap((r) => r.files.filter((f) => f.path.endsWith('.sca')));
+    expect(indexedFiles(project)).toEqual(
+      scaFiles
+        .map((f) => ({ path: path.relative('results', f.path), sha256: f.sha256, runs: 1 }))
+        .sort((a, b) => (a.path < b.path ? -1 : 1)),
+    );
 
     // A client killed after storing records but before marking them fetched gets them again:
     // they must not be stored twice.
@@ -217,6 +241,7 @@ describe('run --swarm', () => {
     const again = await inetSwarm(['attach', '-C', project], project, swarm.cliEnv);
     expect(again.code, again.stderr).toBe(0);
     expect(manifestRecords(project)).toHaveLength(18);
+    expect(indexedFiles(project)).toHaveLength(18);
   });
 
   it('cancel removes the queued runs; status shows what was done', async () => {

@@ -86,6 +86,7 @@ export class DockerSwarmCluster {
       CampaignId: campaignId,
       StackUuid: 'test',
       SpotWatch: '0',
+      ClusterUsdPerHour: '',
       WorkerImage: 'inet-swarm/worker:dev',
       BuilderImage: 'inet-swarm/builder:dev',
       RedisImage: 'inet-swarm/redis:test',

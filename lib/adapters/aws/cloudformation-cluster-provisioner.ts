@@ -263,7 +263,7 @@ export class CloudFormationClusterProvisioner implements ClusterProvisioner {
   }
 }
 
-function templateParameters({ options, bucket, campaignId }: ClusterRequest): Parameter[] {
+function templateParameters({ options, bucket, campaignId, usdPerHour }: ClusterRequest): Parameter[] {
   const values: Record<string, string> = {
     ManagerSize: String(options.managerSize),
     ClusterSize: String(options.clusterSize),
@@ -277,6 +277,8 @@ function templateParameters({ options, bucket, campaignId }: ClusterRequest): Pa
     ExistingSubnetIds: existingSubnets(options),
     Bucket: bucket,
     CampaignId: campaignId,
+    // A plain decimal (the template's AllowedPattern); a hundredth of a cent per hour is precise enough.
+    ClusterUsdPerHour: usdPerHour.toFixed(4),
     // Unset images are left out, not sent empty: the template's defaults apply.
     ...(options.workerImage === null ? {} : { WorkerImage: options.workerImage }),
     ...(options.builderImage === null ? {} : { BuilderImage: options.builderImage }),

@@ -184,7 +184,8 @@ export async function runAwsCampaign(
   await ensureWritableDir(resultDir, 'result directory');
   await ensureWritableDir(state.campaignDir(localCampaignId), 'state directory');
 
-  return withCampaignState(state, localCampaignId, async (manifest, history) => {
+  const index = { resultDir, workingDir, observer };
+  return withCampaignState(state, localCampaignId, index, async (manifest, history) => {
     const deps = (): AwsCollectDeps => ({
       client,
       manifest,
@@ -402,7 +403,8 @@ export async function attachAwsCampaign(
 ): Promise<{ submission: AwsSubmission; outcome: FollowOutcome }> {
   const state = stateDirOf(path.resolve(options.workingDir), options.stateDir);
   const submission = await findSubmission(state, options.campaign);
-  return withCampaignState(state, submission.localCampaignId, async (manifest, history) => {
+  const index = { resultDir: submission.resultDir, workingDir: submission.workingDir, observer };
+  return withCampaignState(state, submission.localCampaignId, index, async (manifest, history) => {
     const runs = await submissionRuns(state, submission);
     const outcome = await followAwsCampaign(
       { submission, runs },
@@ -430,7 +432,8 @@ export async function downloadAwsResults(
 ): Promise<{ submission: AwsSubmission; records: number; files: number; repaired: number }> {
   const state = stateDirOf(path.resolve(options.workingDir), options.stateDir);
   const submission = await findSubmission(state, options.campaign);
-  return withCampaignState(state, submission.localCampaignId, async (manifest, history) => {
+  const index = { resultDir: submission.resultDir, workingDir: submission.workingDir, observer };
+  return withCampaignState(state, submission.localCampaignId, index, async (manifest, history) => {
     const runs = await submissionRuns(state, submission);
     const fetched = await downloadMissing(
       { submission, runs },

@@ -1,4 +1,5 @@
 import { campaignKeys, clusterStackName } from '../bucket-layout.js';
+import { clusterRate } from '../cost.js';
 import type { WorkflowState } from '../workflow-state.js';
 import type { ClusterProvisioner } from '../../ports/cluster-provisioner.js';
 import type { ControlPlaneStore } from '../../ports/control-plane-store.js';
@@ -16,8 +17,8 @@ export interface ProvisionDeps {
 
 /**
  * Puts the stack file where the cluster's managers fetch it, then starts creating the cluster stack
- * (named from the campaign id, so a retry or a teardown finds it without this step's result).
- * Returns at once: WaitForSwarm waits.
+ * (named from the campaign id, so a retry or a teardown finds it without this step's result), with
+ * the cluster's hourly price for its dashboard's cost meter. Returns at once: WaitForSwarm waits.
  * @throws CampaignNotFound if the campaign has no spec or status
  */
 export async function provision(input: WorkflowState, deps: ProvisionDeps): Promise<{ stackName: string }> {
@@ -26,7 +27,14 @@ export async function provision(input: WorkflowState, deps: ProvisionDeps): Prom
   const status = await readStatus(deps.store, campaignId);
   await deps.store.uploadFile(campaignKeys(campaignId).stackFile, deps.stackFile.path, deps.stackFile.sha256);
   const stackName = clusterStackName(deps.stage, campaignId);
-  await deps.provisioner.create({ stackName, campaignId, options: spec.cluster, bucket: deps.bucket });
+  const { usdPerHour } = clusterRate(spec.cluster);
+  await deps.provisioner.create({
+    stackName,
+    campaignId,
+    options: spec.cluster,
+    bucket: deps.bucket,
+    usdPerHour,
+  });
   await writeStatus(deps.store, status, { stackName }, deps.now());
   return { stackName };
 }

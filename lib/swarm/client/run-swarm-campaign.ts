@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CampaignLock } from '../../adapters/local/campaign-lock.js';
 import { FileResultStore } from '../../adapters/local/file-result-store.js';
+import { indexingManifest, type ResultIndexTarget } from '../../adapters/local/indexing-manifest-store.js';
 import { JsonlHistoryStore } from '../../adapters/local/jsonl-history-store.js';
 import { JsonlManifestStore } from '../../adapters/local/jsonl-manifest-store.js';
 import { checkWorkingDir, ensureWritableDir } from '../../adapters/local/preflight.js';
@@ -23,6 +24,7 @@ import { decideResume, type ResumeDecision } from '../../core/resume.js';
 import { RuntimeEstimator } from '../../core/runtime-history.js';
 import { priorityOrder } from '../../core/schedule.js';
 import type { CampaignObserver } from '../../ports/campaign-observer.js';
+import type { ManifestStore } from '../../ports/manifest-store.js';
 import type { QueuedUnit, RetryPolicy } from '../../ports/run-queue.js';
 import { collectResults, drainUnfetched, isFinal, type CollectOutcome } from './collect-results.js';
 import type { GatewayClient } from './gateway-client.js';
@@ -121,7 +123,8 @@ export async function runSwarmCampaign(
   const { plan } = prepared;
   await ensureWritableDir(plan.resultDir, 'result directory');
   await ensureWritableDir(state.campaignDir(plan.campaignId), 'state directory');
-  return withCampaignState(state, plan.campaignId, async (manifest, history) => {
+  const index = { resultDir: plan.resultDir, workingDir: plan.workingDir, observer };
+  return withCampaignState(state, plan.campaignId, index, async (manifest, history) => {
     // One swarm campaign per (campaign, build): a changed source is a new campaign in the swarm, while
     // the local manifest (per campaign) sees the old results as stale and reruns them.
     const swarmCampaignId = `${plan.campaignId}-${prepared.artifactKey.replace(/^artifact-/, '').slice(0, 12)}`;
@@ -264,7 +267,8 @@ export async function attachSwarmCampaign(
   );
   const submission = await findSubmission(state, options.campaign);
   const { plan } = submission;
-  return withCampaignState(state, plan.campaignId, async (manifest, history) => {
+  const index = { resultDir: plan.resultDir, workingDir: plan.workingDir, observer };
+  return withCampaignState(state, plan.campaignId, index, async (manifest, history) => {
     // What finished while no client was collecting, stored before anything is counted.
     await drainUnfetched(submission.swarmCampaignId, plan, { gateway, manifest });
     // Runs already stored for this submission are done; the rest are still awaited.
@@ -294,14 +298,22 @@ export async function attachSwarmCampaign(
   });
 }
 
-/** The campaign's local state, held for the duration of `body`: the lock, the manifest and the history. */
+/**
+ * The campaign's local state, held for the duration of `body`: the lock, the manifest (feeding the
+ * results index of `index.resultDir`, whose problems `index.observer` hears as notices) and the history.
+ */
 export async function withCampaignState<T>(
   state: StateDir,
   campaignId: string,
-  body: (manifest: JsonlManifestStore, history: JsonlHistoryStore) => Promise<T>,
+  index: ResultIndexTarget & { readonly observer: CampaignObserver },
+  body: (manifest: ManifestStore, history: JsonlHistoryStore) => Promise<T>,
 ): Promise<T> {
   const lock = await CampaignLock.acquire(state.lockFile(campaignId));
-  const manifest = new JsonlManifestStore(state.manifestFile(campaignId));
+  const manifest = indexingManifest(
+    new JsonlManifestStore(state.manifestFile(campaignId)),
+    index,
+    index.observer,
+  );
   const history = new JsonlHistoryStore(state.historyFile());
   try {
     return await body(manifest, history);

@@ -4,6 +4,9 @@
  * network without internet access. The script builds every element with `textContent` (through `el`),
  * never `innerHTML`: campaign names, hosts and log lines are shown as text, whatever they contain.
  *
+ * On a cluster with a price (cluster-cost.ts) the header carries the cost meter, and each campaign row
+ * the cluster's cost when the campaign is expected to end, next to its ETA; without one neither shows.
+ *
  * The script is plain JavaScript in a string (the project compiles for Node, without DOM types); the
  * browser test (test/integration/dashboard.test.ts) is what checks it.
  */
@@ -17,6 +20,9 @@ const STYLE = String.raw`
   header h1 { font-size: 1.3rem; margin: 0.8rem 0; }
   #status { margin-left: auto; color: var(--muted); }
   #status.error { color: var(--failed); }
+  #cost { font-variant-numeric: tabular-nums; }
+  .cost { white-space: nowrap; }
+  table.no-cost .cost { display: none; }
   h2 { font-size: 1.1rem; margin: 1.4rem 0 0.5rem; }
   h3 { font-size: 0.95rem; margin: 1rem 0 0.4rem; }
   table { border-collapse: collapse; width: 100%; }
@@ -45,7 +51,7 @@ const SCRIPT = String.raw`
 'use strict';
 const PAGE_SIZE = 100;
 const POLL_MS = 2000;
-const view = { campaignId: null, offset: 0, campaigns: [] };
+const view = { campaignId: null, offset: 0, campaigns: [], cluster: null };
 
 /** An element with text children: strings become text nodes, never markup. */
 function el(tag, props, ...children) {
@@ -80,6 +86,10 @@ function time(iso) {
   return Number.isNaN(date.getTime()) ? dash(iso) : date.toLocaleString();
 }
 
+function usd(amount) {
+  return '$' + amount.toFixed(2);
+}
+
 function bytes(n) {
   return n === null ? '–' : (n / 2 ** 30).toFixed(1) + ' GiB';
 }
@@ -102,11 +112,25 @@ function progressBar(c) {
   return bar;
 }
 
-function renderCampaigns(campaigns) {
+/** The cost meter: none at all without a price (a swarm of one's own machines), not $0. */
+function renderCost(cluster) {
+  const line = document.getElementById('cost');
+  line.hidden = cluster === null;
+  document.getElementById('campaigns').classList.toggle('no-cost', cluster === null);
+  if (cluster === null) return;
+  line.textContent = 'cluster cost ' + usd(cluster.spentUsd) + ' so far at ' + usd(cluster.usdPerHour) + '/h' +
+    (cluster.projectedUsd === null ? '' : ', ~' + usd(cluster.projectedUsd) + ' by the end of the running campaigns');
+  line.title = 'since ' + time(cluster.since) + ', at list prices (spot capacity at an assumed discount)';
+}
+
+function renderCampaigns(campaigns, cluster) {
   view.campaigns = campaigns;
+  view.cluster = cluster;
+  renderCost(cluster);
   const rows = campaigns.map((c) => {
     const done = c.runs.ok + c.runs.failed + c.runs.lost;
-    const eta = c.remaining === 0 ? 'done' : c.etaMs === null ? 'unknown' : duration(c.etaMs);
+    // Under a second, or every executing unit past its expected end: nothing better to say than soon.
+    const eta = c.remaining === 0 ? 'done' : c.etaMs === null ? 'unknown' : c.etaMs < 1000 ? 'soon' : duration(c.etaMs);
     return el('tr', { class: 'selectable' + (c.campaignId === view.campaignId ? ' selected' : ''), 'data-campaign-id': c.campaignId,
         onclick: () => selectCampaign(c.campaignId) },
       el('td', {}, el('div', { class: 'mono' }, c.campaignId), el('div', {}, c.configName, ' · ', c.program, ' ', c.args.join(' '))),
@@ -115,9 +139,10 @@ function renderCampaigns(campaigns) {
         el('span', { class: 'ok' }, c.runs.ok + ' ok'), ' · ', el('span', { class: 'failed' }, c.runs.failed + ' failed'), ' · ',
         el('span', { class: 'lost' }, c.runs.lost + ' lost'), ' — ' + done + ' / ' + c.totalRuns)),
       el('td', { class: 'num running' }, c.running),
-      el('td', { class: 'num' }, eta));
+      el('td', { class: 'num eta' }, eta),
+      el('td', { class: 'num cost' }, c.clusterUsdAtEnd === null ? '–' : '~' + usd(c.clusterUsdAtEnd)));
   });
-  fill(document.querySelector('#campaigns tbody'), rows, 5, 'no campaigns yet');
+  fill(document.querySelector('#campaigns tbody'), rows, 6, 'no campaigns yet');
 }
 
 function runRow(run) {
@@ -152,7 +177,7 @@ function selectCampaign(id) {
   view.offset = 0;
   document.getElementById('runs-section').hidden = false;
   document.getElementById('log').hidden = true;
-  renderCampaigns(view.campaigns);
+  renderCampaigns(view.campaigns, view.cluster);
   refreshRuns().catch(showError);
 }
 
@@ -192,7 +217,7 @@ function showError(error) {
 async function poll() {
   // Each part on its own: a swarm the Docker API cannot show must not hide the campaigns.
   const results = await Promise.allSettled([
-    getJson('api/campaigns').then((body) => renderCampaigns(body.campaigns)),
+    getJson('api/campaigns').then((body) => renderCampaigns(body.campaigns, body.cluster)),
     getJson('api/swarm').then(renderSwarm),
     refreshRuns(),
   ]);
@@ -233,11 +258,11 @@ export function dashboardPage(basePath: string): string {
 <style>${STYLE}</style>
 </head>
 <body>
-<header><h1>inet-swarm</h1><nav><a href="queues">Queues</a></nav><span id="status">loading…</span></header>
+<header><h1>inet-swarm</h1><nav><a href="queues">Queues</a></nav><span id="cost" hidden></span><span id="status">loading…</span></header>
 <section>
 <h2>Campaigns</h2>
-<table id="campaigns">
-<thead><tr><th>Campaign</th><th>Submitted</th><th>Progress</th><th class="num">Running</th><th class="num">ETA</th></tr></thead>
+<table id="campaigns" class="no-cost">
+<thead><tr><th>Campaign</th><th>Submitted</th><th>Progress</th><th class="num">Running</th><th class="num">ETA</th><th class="num cost" title="what the cluster will have cost when the campaign ends">Cost at end</th></tr></thead>
 <tbody></tbody>
 </table>
 </section>

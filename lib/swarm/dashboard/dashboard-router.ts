@@ -4,7 +4,7 @@
  * puts tokenAuth in front (createDashboardApp does).
  *
  *   GET /                                  the page
- *   GET /api/campaigns                     campaigns with progress and ETA
+ *   GET /api/campaigns                     campaigns with progress and ETA, and the cluster's cost
  *   GET /api/campaigns/:id/runs            the latest record of each run (?offset=0&limit=100)
  *   GET /api/campaigns/:id/runs/:run/log   the last 200 lines of the run's `.out` file
  *   GET /api/swarm                         nodes, services and tasks
@@ -21,7 +21,8 @@ import type { BlobStore } from '../../ports/blob-store.js';
 import type { CampaignStore, SwarmRunRecord } from '../../ports/campaign-store.js';
 import type { QueuedUnit } from '../../ports/run-queue.js';
 import { RUN_QUEUE } from '../runner-worker.js';
-import { campaignProgress, type ActiveUnits } from './campaign-progress.js';
+import { campaignProgress, type ActiveUnit } from './campaign-progress.js';
+import { clusterCost, costAtEnd, type ClusterPrice } from './cluster-cost.js';
 import { DASHBOARD_SCRIPT_SOURCE, dashboardPage } from './dashboard-page.js';
 import { runLogTail } from './run-log-tail.js';
 import type { SwarmInspector } from './swarm-inspector.js';
@@ -37,6 +38,10 @@ export interface DashboardDeps {
   readonly scratchDir?: string;
   /** The path the router is mounted at ('' for the root): the page's and bull-board's links use it. */
   readonly basePath?: string;
+  /** What the cluster costs (clusterPriceFromEnv); null on machines nobody pays for by the hour. */
+  readonly clusterPrice: ClusterPrice | null;
+  /** The clock of the ETA and the cost meter (default: the system's; tests fix it). */
+  readonly now?: () => Date;
 }
 
 const LOG_LINES = 200;
@@ -80,6 +85,8 @@ export function dashboardRouter(deps: DashboardDeps): Router {
   if (runQueue === undefined)
     throw new Error(`the dashboard needs the '${RUN_QUEUE}' queue among its queues`);
   const scratchDir = deps.scratchDir ?? os.tmpdir();
+  const now = deps.now ?? (() => new Date());
+  const price = deps.clusterPrice;
   const page = dashboardPage(basePath);
 
   const router = Router();
@@ -101,11 +108,17 @@ export function dashboardRouter(deps: DashboardDeps): Router {
     '/api/campaigns',
     route(async (_request, response) => {
       const [summaries, active] = await Promise.all([deps.campaigns.listCampaigns(), activeUnits(runQueue)]);
-      const idle: ActiveUnits = { units: 0, runs: 0 };
+      const time = now();
+      const campaigns = summaries.map((summary) =>
+        campaignProgress(summary, active.get(summary.campaignId) ?? [], time.getTime()),
+      );
       response.json({
-        campaigns: summaries.map((summary) =>
-          campaignProgress(summary, active.get(summary.campaignId) ?? idle),
-        ),
+        // Each campaign with the cluster's cost when it is expected to end, next to its ETA.
+        campaigns: campaigns.map((campaign) => ({
+          ...campaign,
+          clusterUsdAtEnd: price === null ? null : costAtEnd(price, time, campaign),
+        })),
+        cluster: price === null ? null : clusterCost(price, time, campaigns),
       });
     }),
   );
@@ -183,27 +196,37 @@ function bullBoard(queues: readonly Queue[], basePath: string): Router {
   return serverAdapter.getRouter() as Router;
 }
 
+interface ExecutingUnit {
+  readonly unit: QueuedUnit;
+  /** When a runner took it (BullMQ's processedOn, on the runner's clock), epoch ms. */
+  readonly startedAt: number | null;
+}
+
 /**
  * The units executing now: each active job of the run queue is one unit (its data) on one runner
  * slot. There are at most as many as the swarm has slots, so reading them all is cheap.
  */
-async function executingUnits(runQueue: Queue): Promise<QueuedUnit[]> {
-  return (await runQueue.getJobs(['active'])).map((job) => job.data as QueuedUnit);
+async function executingUnits(runQueue: Queue): Promise<ExecutingUnit[]> {
+  return (await runQueue.getJobs(['active'])).map((job) => ({
+    unit: job.data as QueuedUnit,
+    startedAt: job.processedOn ?? null,
+  }));
 }
 
-async function activeUnits(runQueue: Queue): Promise<Map<string, ActiveUnits>> {
-  const active = new Map<string, ActiveUnits>();
-  for (const unit of await executingUnits(runQueue)) {
-    const seen = active.get(unit.campaignId) ?? { units: 0, runs: 0 };
-    active.set(unit.campaignId, { units: seen.units + 1, runs: seen.runs + unit.runs.length });
+async function activeUnits(runQueue: Queue): Promise<Map<string, ActiveUnit[]>> {
+  const active = new Map<string, ActiveUnit[]>();
+  for (const { unit, startedAt } of await executingUnits(runQueue)) {
+    const units = active.get(unit.campaignId) ?? [];
+    units.push({ runs: unit.runs.length, startedAt });
+    active.set(unit.campaignId, units);
   }
   return active;
 }
 
 async function runningRuns(runQueue: Queue, campaignId: string): Promise<number[]> {
   return (await executingUnits(runQueue))
-    .filter((unit) => unit.campaignId === campaignId)
-    .flatMap((unit) => unit.runs.map((run) => run.runNumber))
+    .filter(({ unit }) => unit.campaignId === campaignId)
+    .flatMap(({ unit }) => unit.runs.map((run) => run.runNumber))
     .sort((a, b) => a - b);
 }
 

@@ -22,6 +22,7 @@ import type { z } from 'zod';
 import { CloudFormationClusterProvisioner } from '../../../../lib/adapters/aws/cloudformation-cluster-provisioner.js';
 import { clusterOptionsSchema } from '../../../../lib/aws/campaign-spec.js';
 import type { ClusterRequest } from '../../../../lib/ports/cluster-provisioner.js';
+import { at, loadClusterTemplate, text } from '../../../support/cluster-template.js';
 
 const client = new CloudFormationClient({ region: 'eu-central-1' });
 const cfn = mockClient(client);
@@ -42,11 +43,15 @@ const missingStack = () =>
     message: `Stack with id ${STACK} does not exist`,
   });
 
-function request(options: Partial<z.input<typeof clusterOptionsSchema>> = {}): ClusterRequest {
+function request(
+  options: Partial<z.input<typeof clusterOptionsSchema>> = {},
+  usdPerHour = 0.61,
+): ClusterRequest {
   return {
     stackName: STACK,
     campaignId: 'camp-1',
     bucket: 'control-bucket',
+    usdPerHour,
     options: clusterOptionsSchema.parse({
       region: 'eu-central-1',
       clusterSize: 4,
@@ -92,6 +97,7 @@ describe('CloudFormationClusterProvisioner.create', () => {
         { ParameterKey: 'ExistingSubnetIds', ParameterValue: '' },
         { ParameterKey: 'Bucket', ParameterValue: 'control-bucket' },
         { ParameterKey: 'CampaignId', ParameterValue: 'camp-1' },
+        { ParameterKey: 'ClusterUsdPerHour', ParameterValue: '0.6100' },
       ],
       Tags: [
         { Key: 'inet-swarm:campaign', Value: 'camp-1' },
@@ -102,6 +108,29 @@ describe('CloudFormationClusterProvisioner.create', () => {
     // Rollback stays on (the default), so a failure leaves ROLLBACK_COMPLETE with its events to read.
     expect(input?.OnFailure).toBeUndefined();
     expect(input?.DisableRollback).toBeUndefined();
+  });
+
+  it("passes the cluster's price as a decimal the template accepts", async () => {
+    cfn.on(CreateStackCommand).resolves({});
+    const pattern = new RegExp(
+      text(at(loadClusterTemplate(), 'Parameters', 'ClusterUsdPerHour', 'AllowedPattern')),
+    );
+    // A t3.small alone; floating-point noise; 500 large workers.
+    for (const [usdPerHour, expected] of [
+      [0.0208, '0.0208'],
+      [0.1 + 0.2, '0.3000'],
+      [1234.56789, '1234.5679'],
+    ] as const) {
+      cfn.resetHistory();
+      await provisioner.create(request({}, usdPerHour));
+      const parameter = cfn
+        .commandCalls(CreateStackCommand)[0]
+        ?.args[0].input.Parameters?.find((p) => p.ParameterKey === 'ClusterUsdPerHour');
+      expect(parameter?.ParameterValue).toBe(expected);
+      expect(expected).toMatch(pattern);
+    }
+    // What the pattern keeps out of the single-quoted shell string in the user data.
+    for (const bad of ["0.5'; reboot; '", '1e3', '-1', '0.5 ']) expect(bad).not.toMatch(pattern);
   });
 
   it('passes the options a user set', async () => {

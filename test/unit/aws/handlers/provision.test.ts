@@ -7,6 +7,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import '../../../support/aws-mock-matchers.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { campaignKeys } from '../../../../lib/aws/bucket-layout.js';
+import { clusterRate } from '../../../../lib/aws/cost.js';
 import { BUCKET, CAMPAIGN_ID, STAGE, spec, status } from '../support/campaigns.js';
 import { lambdaContext, MockBucket, stubFunctionEnv } from '../support/aws-mocks.js';
 
@@ -71,6 +72,11 @@ describe('provision handler', () => {
         { ParameterKey: 'SpotEnabled', ParameterValue: 'true' },
         { ParameterKey: 'Bucket', ParameterValue: BUCKET },
         { ParameterKey: 'CampaignId', ParameterValue: CAMPAIGN_ID },
+        // The dashboard's cost meter on the cluster.
+        {
+          ParameterKey: 'ClusterUsdPerHour',
+          ParameterValue: clusterRate(spec().cluster).usdPerHour.toFixed(4),
+        },
       ]) as Parameter[],
     });
     expect(bucket.json(campaignKeys(CAMPAIGN_ID).status)).toMatchObject({ stackName });

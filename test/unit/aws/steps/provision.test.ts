@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { campaignKeys } from '../../../../lib/aws/bucket-layout.js';
 import { campaignStatusSchema } from '../../../../lib/aws/campaign-status.js';
+import { clusterRate } from '../../../../lib/aws/cost.js';
 import { CampaignNotFoundError } from '../../../../lib/aws/errors.js';
 import { provision } from '../../../../lib/aws/steps/provision.js';
 import { InMemoryControlPlaneStore } from '../../../fakes/in-memory-control-plane-store.js';
@@ -27,7 +28,7 @@ beforeEach(() => {
 });
 
 describe('provision', () => {
-  it('uploads the stack file, creates the cluster stack and records its name', async () => {
+  it('uploads the stack file, creates the cluster stack with its hourly price and records its name', async () => {
     await seedCampaign(store, { status: { state: 'provisioning' } });
 
     const result = await provision({ campaignId: CAMPAIGN_ID }, deps());
@@ -35,8 +36,10 @@ describe('provision', () => {
     const stackName = `inet-swarm-${STAGE}-${CAMPAIGN_ID}`;
     expect(result).toEqual({ stackName });
     expect(store.text(campaignKeys(CAMPAIGN_ID).stackFile)).toBe(STACK_TEXT);
+    const { usdPerHour } = clusterRate(spec().cluster);
+    expect(usdPerHour).toBeGreaterThan(0);
     expect(provisioner.created).toEqual([
-      { stackName, campaignId: CAMPAIGN_ID, options: spec().cluster, bucket: BUCKET },
+      { stackName, campaignId: CAMPAIGN_ID, options: spec().cluster, bucket: BUCKET, usdPerHour },
     ]);
     expect(await store.getJson(campaignKeys(CAMPAIGN_ID).status, campaignStatusSchema)).toMatchObject({
       state: 'provisioning',
