@@ -494,6 +494,11 @@ function expectAllResults(project: string): void {
     expect(readFileSync(path.join(project, 'results', name)).equals(bytes), name).toBe(true);
 }
 
+/** One section of a report page, by id. */
+function reportSection(html: string, id: string): string {
+  return new RegExp(`<section id="${id}">([\\s\\S]*?)</section>`).exec(html)?.[1] ?? '';
+}
+
 /** The results index's files and the checksums it has for them. */
 function indexedScaChecksums(project: string): Record<string, string | null> {
   const db = new DatabaseSync(path.join(project, 'results', RESULT_INDEX_FILE), { readOnly: true });
@@ -648,6 +653,16 @@ describe('run --aws', () => {
         ),
       ),
     );
+    // The report has the cluster's build (timed by the client's polls) and its cost.
+    // Written beside the results by default: outside the source, which the next run compares.
+    const report = await inetSwarm(['report'], project);
+    expect(report.code, report.stderr).toBe(0);
+    const reportFile = readdirSync(path.join(project, 'results')).find((f) => f.endsWith('.html'));
+    const html = readFileSync(path.join(project, 'results', reportFile ?? 'missing'), 'utf8');
+    expect(reportSection(html, 'build')).toContain(`${id} · aws`);
+    expect(reportSection(html, 'cost')).toContain(`${id} · aws`);
+    expect(reportSection(html, 'timeline')).toContain('ip-10-0-1-5');
+    expect(reportSection(html, 'provenance')).toContain('aws');
 
     const before = fake.requests.length;
     const again = await inetSwarm(['run', '--aws', '--yes', './demo', '-c', 'Quick'], project, awsEnv());

@@ -192,6 +192,18 @@ describe('a campaign on the swarm', () => {
             .digest('hex'),
         ).toBe(file.sha256);
 
+    // One report over both sessions (client killed, then attach): the swarm's build and the nodes.
+    // Written outside results/, which is compared with the local backend's below.
+    const reportFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'swarm-report-')), 'report.html');
+    const report = await inetSwarm(['report', '-C', project, '-o', reportFile], project);
+    expect(report.code, report.stderr).toBe(0);
+    expect(report.stdout).toContain('200 runs');
+    const html = readFileSync(reportFile, 'utf8');
+    const build = /<section id="build">([\s\S]*?)<\/section>/.exec(html)?.[1] ?? '';
+    expect(build).toContain('swarm');
+    expect(build).not.toContain('No builds');
+    for (const host of new Set(ok.map((r) => r.host))) expect(html).toContain(host);
+
     // Identical to the local backend, apart from the lines that name the execution.
     const local = demoProject('swarm-chaos-local');
     const localRun = await inetSwarm(['run', '-C', local, './demo', '-c', 'SkewedLarge'], local);
