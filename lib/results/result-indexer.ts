@@ -42,7 +42,16 @@ export class InThreadResultIndexer implements ResultIndexer {
     private readonly reads: 'async' | 'sync' = 'async',
   ) {}
 
-  async apply(changes: readonly IndexChange[]): Promise<string[]> {
+  /** The calls in flight, chained: a call applies after the one before it (its reads are async). */
+  private applied: Promise<unknown> = Promise.resolve();
+
+  apply(changes: readonly IndexChange[]): Promise<string[]> {
+    const result = this.applied.then(() => this.applyNow(changes));
+    this.applied = result.catch(() => undefined);
+    return result;
+  }
+
+  private async applyNow(changes: readonly IndexChange[]): Promise<string[]> {
     const index = this.open();
     const problems: string[] = [];
     const drops: string[] = [];
@@ -72,14 +81,15 @@ export class InThreadResultIndexer implements ResultIndexer {
     return problems;
   }
 
-  indexedFiles(): Promise<IndexedFiles> {
-    return Promise.resolve(this.open().indexedFiles());
+  async indexedFiles(): Promise<IndexedFiles> {
+    await this.applied;
+    return this.open().indexedFiles();
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
+    await this.applied;
     this.index?.close();
     this.index = null;
-    return Promise.resolve();
   }
 
   private open(): ResultIndex {
