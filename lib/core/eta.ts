@@ -8,7 +8,7 @@
  * fold (the demo's Skewed campaign: 30x between its lightest and heaviest runs).
  */
 import type { RunSpec } from './campaign.js';
-import type { RuntimeEstimator } from './runtime-history.js';
+import type { RuntimeEstimator, RuntimeSample } from './runtime-history.js';
 
 /** A process (or queue unit) executing now: its runs in order, since when. */
 export interface InFlightUnit {
@@ -32,14 +32,16 @@ export class RemainingTimeForecast {
   constructor(private readonly estimator: RuntimeEstimator) {}
 
   /**
-   * A run finished in `durationMs`. Call before the estimator learns it: the pace compares what was
-   * expected of the run with what it took (the machine may be busier or faster than in the history).
+   * A run finished ok: the pace compares what was expected of it with what it took (the machine may be
+   * busier or faster than in the history), then the estimator learns its duration.
    */
-  observe(run: RunSpec, durationMs: number): void {
+  learn(run: RunSpec, sample: RuntimeSample): void {
     const expected = this.estimator.estimate(run);
-    if (expected === null || expected <= 0) return;
-    this.predictedMs += expected;
-    this.actualMs += durationMs;
+    if (expected !== null && expected > 0) {
+      this.predictedMs += expected;
+      this.actualMs += sample.durationMs;
+    }
+    this.estimator.learn(sample);
   }
 
   /** Observed / expected duration of the runs finished so far; 1 until a run with an estimate finished. */

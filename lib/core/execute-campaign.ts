@@ -126,8 +126,7 @@ export async function executeCampaign(
     await deps.manifest.append(record);
     if (record.status === 'ok') {
       const sample = runtimeSample(plan.campaignId, run, record.durationMs);
-      forecast.observe(run, record.durationMs);
-      estimator.learn(sample);
+      forecast.learn(run, sample);
       await deps.history.append([sample]);
     }
     if (record.status === 'lost' && record.attempt <= options.maxRetries && !stopping) {

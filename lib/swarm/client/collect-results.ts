@@ -190,12 +190,13 @@ export async function collectResults(
   };
   // The swarm's slots are shared with other campaigns and not visible here: the ETA spreads the
   // awaited runs' expected durations over the parallelism observed in the records.
-  const estimator = new RuntimeEstimator(
-    request.plan.campaignId,
-    request.plan.configName,
-    await deps.history.load(request.plan.campaignId),
+  const forecast = new RemainingTimeForecast(
+    new RuntimeEstimator(
+      request.plan.campaignId,
+      request.plan.configName,
+      await deps.history.load(request.plan.campaignId),
+    ),
   );
-  const forecast = new RemainingTimeForecast(estimator);
   const parallelism = new ObservedParallelism();
   const etaMs = () => {
     const slots = parallelism.slots();
@@ -217,8 +218,7 @@ export async function collectResults(
     const run = runs.get(record.runNumber);
     if (record.status === 'ok' && run !== undefined) {
       const sample = runtimeSample(request.plan.campaignId, run, record.durationMs);
-      forecast.observe(run, record.durationMs);
-      estimator.learn(sample);
+      forecast.learn(run, sample);
       await deps.history.append([sample]);
     }
     // A straggler of an earlier submission is stored, not counted.

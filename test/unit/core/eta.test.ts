@@ -53,10 +53,10 @@ describe('remaining time forecast', () => {
 
   it('scales the history by the pace observed in this campaign, within limits', () => {
     const forecast = forecastWith([sample(0, 100), sample(1, 100), sample(2, 100)]);
-    forecast.observe(runSpec(0), 200);
+    forecast.learn(runSpec(0), sample(0, 200));
     expect(forecast.pace()).toBe(2);
     expect(forecast.remainingMs([runSpec(1), runSpec(2)], [], 1, 0, 2)).toBe(400);
-    forecast.observe(runSpec(1), 100_000);
+    forecast.learn(runSpec(1), sample(1, 100_000));
     expect(forecast.pace()).toBe(4);
   });
 
