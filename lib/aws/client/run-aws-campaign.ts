@@ -186,14 +186,7 @@ export async function runAwsCampaign(
 
   const index = { resultDir, workingDir, observer };
   return withCampaignState(state, localCampaignId, index, async (manifest, history) => {
-    const deps = (): AwsCollectDeps => ({
-      client,
-      manifest,
-      manifestFile: state.manifestFile(localCampaignId),
-      sessionLog: new SessionLog(state.sessionsFile(localCampaignId)),
-      history,
-      observer,
-    });
+    const deps = () => collectDeps(state, localCampaignId, { client, manifest, history, observer });
     const active = await catchUpWithEarlier(state, localCampaignId, deps(), stop);
     if (active !== null) {
       // The same study from the same source is still running there: follow it rather than pay twice.
@@ -394,6 +387,19 @@ export interface AwsAttachOptions {
   readonly pollMs: number;
 }
 
+/** What collecting needs: the clients and stores, and the campaign's manifest and session log files. */
+function collectDeps(
+  state: StateDir,
+  localCampaignId: string,
+  deps: Pick<AwsCollectDeps, 'client' | 'manifest' | 'history' | 'observer'>,
+): AwsCollectDeps {
+  return {
+    ...deps,
+    manifestFile: state.manifestFile(localCampaignId),
+    sessionLog: new SessionLog(state.sessionsFile(localCampaignId)),
+  };
+}
+
 /** Continues collecting a submission whose client stopped (Ctrl-C, `submit`, a lost connection). */
 export async function attachAwsCampaign(
   options: AwsAttachOptions,
@@ -408,14 +414,7 @@ export async function attachAwsCampaign(
     const runs = await submissionRuns(state, submission);
     const outcome = await followAwsCampaign(
       { submission, runs },
-      {
-        client,
-        manifest,
-        manifestFile: state.manifestFile(submission.localCampaignId),
-        sessionLog: new SessionLog(state.sessionsFile(submission.localCampaignId)),
-        history,
-        observer,
-      },
+      collectDeps(state, submission.localCampaignId, { client, manifest, history, observer }),
       { pollMs: options.pollMs },
       stop,
     );
@@ -437,14 +436,7 @@ export async function downloadAwsResults(
     const runs = await submissionRuns(state, submission);
     const fetched = await downloadMissing(
       { submission, runs },
-      {
-        client,
-        manifest,
-        manifestFile: state.manifestFile(submission.localCampaignId),
-        sessionLog: new SessionLog(state.sessionsFile(submission.localCampaignId)),
-        history,
-        observer,
-      },
+      collectDeps(state, submission.localCampaignId, { client, manifest, history, observer }),
       stop,
     );
     return { submission, ...fetched };
