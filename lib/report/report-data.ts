@@ -75,7 +75,7 @@ export interface ReportCost {
   /** Hours the cluster existed (or has existed so far). */
   readonly clusterHours: number;
   readonly budgetUsd: number | null;
-  /** e.g. `2 x c6i.xlarge (spot) + 1 x t3.medium in eu-west-1`. */
+  /** e.g. `1 x t3.medium manager(s), 2 x c6i.xlarge (0 on demand, the rest spot) in eu-west-1`. */
   readonly cluster: string;
 }
 

@@ -29,7 +29,7 @@ import type { StoredRecord } from '../stored-record.js';
 import type { AwsSubmission } from './aws-submissions.js';
 import { AwsApiError, AwsTransferError } from './client-errors.js';
 import type { ControlPlaneClient } from './control-plane-client.js';
-import { formatUsd } from './cost-estimate.js';
+import { describeMachines, formatUsd } from './cost-estimate.js';
 import { sleep } from './retry-policy.js';
 
 export interface AwsCollectTarget {
@@ -527,8 +527,8 @@ class ClusterObservations {
 
   async costSeen(status: CampaignStatus): Promise<void> {
     if (status.cost === null) return;
-    const rate = clusterRate(this.submission.cluster);
     const { cluster } = this.submission;
+    const rate = clusterRate(cluster);
     await this.log.append({
       kind: 'cost',
       sessionId: this.submission.awsCampaignId,
@@ -538,9 +538,7 @@ class ClusterObservations {
       spentUsd: status.cost.soFarUsd,
       clusterHours: rate.usdPerHour > 0 ? status.cost.soFarUsd / rate.usdPerHour : 0,
       budgetUsd: status.cost.budgetUsd,
-      cluster:
-        `${cluster.clusterSize} x ${cluster.instanceType}${cluster.spot ? ' (spot)' : ''} + ` +
-        `${cluster.managerSize} x ${cluster.managerInstanceType} in ${cluster.region}`,
+      cluster: `${describeMachines(cluster)} in ${cluster.region}`,
       final: FINAL_STATES.includes(status.state),
     });
   }

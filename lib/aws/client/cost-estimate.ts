@@ -75,17 +75,22 @@ function formatHours(hours: number): string {
   return hours < 1 ? `${Math.max(1, Math.round(hours * 60))} min` : `${hours.toFixed(1)} h`;
 }
 
+/** `1 x t3.medium manager(s), 2 x c6i.xlarge (0 on demand, the rest spot)`: the cluster's machines. */
+export function describeMachines(cluster: CampaignSpec['cluster']): string {
+  const workers = cluster.spot
+    ? `${cluster.clusterSize} x ${cluster.instanceType} (${Math.min(cluster.onDemandBase, cluster.clusterSize)} on demand, the rest spot)`
+    : `${cluster.clusterSize} x ${cluster.instanceType} on demand`;
+  return `${cluster.managerSize} x ${cluster.managerInstanceType} manager(s), ${workers}`;
+}
+
 /** The estimate as the lines shown before the user confirms. */
 export function costEstimateLines(
   spec: Pick<CampaignSpec, 'cluster' | 'limits'>,
   estimate: CostEstimate,
 ): string[] {
   const { cluster, limits } = spec;
-  const workers = cluster.spot
-    ? `${cluster.clusterSize} x ${cluster.instanceType} (${Math.min(cluster.onDemandBase, cluster.clusterSize)} on demand, the rest spot)`
-    : `${cluster.clusterSize} x ${cluster.instanceType} on demand`;
   const lines = [
-    `cluster in ${cluster.region}: ${cluster.managerSize} x ${cluster.managerInstanceType} manager(s), ${workers}; ${estimate.workerVcpus} worker vCPUs`,
+    `cluster in ${cluster.region}: ${describeMachines(cluster)}; ${estimate.workerVcpus} worker vCPUs`,
     `cost per hour: ${formatUsd(estimate.usdPerHour)} (list prices; spot assumed at a fraction of on demand)`,
   ];
   if (estimate.runs === null)
