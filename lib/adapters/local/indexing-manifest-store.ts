@@ -80,7 +80,7 @@ export class IndexingManifestStore implements ManifestStore {
   async append(record: RunRecord): Promise<void> {
     await this.inner.append(record);
     if (this.closed || this.disabled) return;
-    for (const change of this.changesOf(record)) this.queue.set(indexPathOf(change), change);
+    for (const change of this.changesOf(record)) this.queue.set(pathOfChange(change), change);
     this.schedule();
   }
 
@@ -163,7 +163,7 @@ export class IndexingManifestStore implements ManifestStore {
     const indexed = await this.options.indexer.indexedFiles();
     for (const record of records) {
       for (const change of this.changesOf(record)) {
-        const indexPath = indexPathOf(change);
+        const indexPath = pathOfChange(change);
         const known = indexed.get(indexPath);
         const current =
           change.kind === 'drop'
@@ -210,7 +210,8 @@ export class IndexingManifestStore implements ManifestStore {
   }
 }
 
-function indexPathOf(change: IndexChange): string {
+/** The index path a change is about. */
+function pathOfChange(change: IndexChange): string {
   return change.kind === 'drop' ? change.indexPath : change.source.indexPath;
 }
 
